@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install the Debian packages apphost needs to build and test, when missing.
+# Usage: scripts/install-deps.sh [--bench]
+#   --bench  also the benchmark anchors (nginx, apache2, wrk, xmllint, hyperfine)
+set -euo pipefail
+
+pkgs=(build-essential cmake pkg-config clang libexpat1-dev libssl-dev libcmocka-dev libpam0g-dev
+      libxml2-utils)
+if [ "${1:-}" = "--bench" ]; then
+	pkgs+=(nginx-light apache2 wrk hyperfine)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	sudo="sudo"
+fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

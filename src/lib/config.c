@@ -1,0 +1,391 @@
+/*
+ * The configuration store (include/apphost/config.h): options, the schema, the
+ * cache of parsed files, and the index of sites that maps configuration paths
+ * to folders.
+ *
+ * Files are cached by (configuration path, file path): the same web.config
+ * reached at two levels (two virtual directories over one folder) is two
+ * files to the engine, as it is to IIS. A cached file is parsed again when its
+ * identity on disk (inode, size, mtime, ctime) changes; the old parse is kept
+ * until the store is freed, because sections already returned point into it.
+ */
+#include "engine.h"
+
+#include "util/str.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_or_default(const char *v, const char *env, const char *def)
+{
+	if (v && *v)
+		return ah_strdup(v);
+	const char *e = env ? getenv(env) : NULL;
+	return ah_strdup(e && *e ? e : def);
+}
+
+static const char *pick_schema_dir(const ah_config_opts *o, const char *dir, char *buf,
+				   size_t n)
+{
+	if (o && o->schema_dir)
+		return o->schema_dir;
+	const char *env = getenv("APPHOST_SCHEMA_DIR");
+	if (env && *env)
+		return env;
+	snprintf(buf, n, "%s/schema", dir);
+	if (ah_fs_is_dir(buf))
+		return buf;
+	if (ah_fs_is_dir(AH_DEFAULT_SCHEMA_DIR))
+		return AH_DEFAULT_SCHEMA_DIR;
+	return AH_SOURCE_SCHEMA_DIR;
+}
+
+int ah_config_open(ah_config **out, const ah_config_opts *opts)
+{
+	*out = NULL;
+	ah_config *cfg = ah_calloc(1, sizeof(*cfg));
+	if (!cfg)
+		return AH_ENOMEM;
+	ah_map_init(&cfg->files, false);
+	ah_map_init(&cfg->site_index, true);
+	cfg->dir = dup_or_default(opts ? opts->config_dir : NULL, "APPHOST_CONFIG_DIR",
+				  "/etc/apphost");
+	if (!cfg->dir)
+		goto oom;
+	if (opts && opts->apphost_file)
+		cfg->apphost_path = ah_strdup(opts->apphost_file);
+	else {
+		ah_buf b = AH_BUF_INIT;
+		ah_buf_printf(&b, "%s/applicationHost.config", cfg->dir);
+		cfg->apphost_path = ah_buf_detach(&b);
+	}
+	ah_buf b = AH_BUF_INIT;
+	ah_buf_printf(&b, "%s/framework/machine.config", cfg->dir);
+	cfg->machine_path = ah_buf_detach(&b);
+	ah_buf_printf(&b, "%s/framework/web.config", cfg->dir);
+	cfg->rootweb_path = ah_buf_detach(&b);
+	if (!cfg->apphost_path || !cfg->machine_path || !cfg->rootweb_path)
+		goto oom;
+	char sbuf[4096];
+	const char *sdir = pick_schema_dir(opts, cfg->dir, sbuf, sizeof(sbuf));
+	int rc = ah__schema_load_dir(&cfg->schema, sdir);
+	if (rc < 0) {
+		if (rc == AH_ENOTFOUND)
+			ah_error_set(rc, AH_HR_PATH_NOT_FOUND, sdir, 0,
+				     "Cannot read the schema folder");
+		ah_config_free(cfg);
+		return rc;
+	}
+	*out = cfg;
+	return 0;
+oom:
+	ah_config_free(cfg);
+	return AH_ENOMEM;
+}
+
+static void drop_sites(ah_config *cfg)
+{
+	ah_section_free(cfg->sites);
+	cfg->sites = NULL;
+	ah_map_free(&cfg->site_index);
+	ah_map_init(&cfg->site_index, true);
+	cfg->sites_loaded = false;
+	cfg->sites_err = 0;
+}
+
+void ah_config_free(ah_config *cfg)
+{
+	if (!cfg)
+		return;
+	drop_sites(cfg);
+	ah_map_free(&cfg->site_index);
+	for (size_t i = 0; i < cfg->nfiles; i++)
+		ah__cfile_free(cfg->filelist[i]);
+	ah_free(cfg->filelist);
+	ah_map_free(&cfg->files);
+	ah__schema_free(cfg->schema);
+	ah_free(cfg->names);
+	ah_free(cfg->dir);
+	ah_free(cfg->apphost_path);
+	ah_free(cfg->machine_path);
+	ah_free(cfg->rootweb_path);
+	ah_free(cfg);
+}
+
+const char *ah_config_apphost_path(const ah_config *cfg)
+{
+	return cfg->apphost_path;
+}
+
+const char *ah_config_dir(const ah_config *cfg)
+{
+	return cfg->dir;
+}
+
+static int remember(ah_config *cfg, ah_cfile *f)
+{
+	if (cfg->nfiles == cfg->capfiles) {
+		size_t cap = cfg->capfiles ? cfg->capfiles * 2 : 16;
+		ah_cfile **nl = ah_realloc(cfg->filelist, cap * sizeof(*nl));
+		if (!nl)
+			return AH_ENOMEM;
+		cfg->filelist = nl;
+		cfg->capfiles = cap;
+	}
+	cfg->filelist[cfg->nfiles++] = f;
+	return 0;
+}
+
+int ah__config_file(ah_cfile **out, ah_config *cfg, const char *path, const char *config_path,
+		    bool is_apphost)
+{
+	ah_buf key = AH_BUF_INIT;
+	ah_buf_printf(&key, "%s\n%s", config_path ? config_path : "", path);
+	if (ah_buf_oom(&key))
+		return AH_ENOMEM;
+	ah_cfile *f = ah_map_get(&cfg->files, ah_buf_cstr(&key));
+	bool reload = f != NULL;
+	if (f) {
+		ah_file_id id;
+		bool now = ah_fs_stat(&id, path) == 0;
+		if (now == f->exists && (!now || ah_fs_id_equal(&id, &f->id))) {
+			ah_buf_free(&key);
+			*out = f;
+			return 0;
+		}
+	}
+	int rc = ah__cfile_load(&f, cfg, path, config_path, is_apphost);
+	if (rc < 0) {
+		ah_buf_free(&key);
+		return rc;
+	}
+	/* the key string must live as long as the map: keep it in the file's arena */
+	const char *k = ah_arena_strdup(f->arena, ah_buf_cstr(&key));
+	ah_buf_free(&key);
+	if (!k || remember(cfg, f) < 0 || ah_map_put(&cfg->files, k, f) < 0) {
+		return AH_ENOMEM;
+	}
+	if (reload && is_apphost)
+		drop_sites(cfg); /* the sites index depends on applicationHost.config */
+	*out = f;
+	return 0;
+}
+
+void ah_config_refresh(ah_config *cfg)
+{
+	/* the next lookup of each file compares its identity on disk; the sites
+	 * index is rebuilt when applicationHost.config changed */
+	ah_file_id id;
+	for (size_t i = 0; i < cfg->nfiles; i++) {
+		ah_cfile *f = cfg->filelist[i];
+		if (strcmp(f->path, cfg->apphost_path) != 0)
+			continue;
+		bool now = ah_fs_stat(&id, f->path) == 0;
+		if (now != f->exists || (now && !ah_fs_id_equal(&id, &f->id)))
+			drop_sites(cfg);
+	}
+}
+
+int ah__config_sites(ah_config *cfg, const ah_section **out)
+{
+	*out = NULL;
+	if (!cfg->sites_loaded) {
+		ah_section *s;
+		cfg->sites_loaded = true;
+		int rc = ah__merge_section(&s, cfg, "system.applicationHost/sites", AH_APPHOST_PATH);
+		if (rc < 0) {
+			cfg->sites_err = rc;
+			return rc;
+		}
+		cfg->sites = s;
+		const ah_elem *root = ah_section_root(s);
+		for (size_t i = 0; i < ah_elem_item_count(root); i++) {
+			const ah_elem *site = ah_elem_item_at(root, i);
+			const char *name = ah_elem_get(site, "name");
+			if (!ah_map_get(&cfg->site_index, name) &&
+			    ah_map_put(&cfg->site_index, name, (void *)site) < 0)
+				return AH_ENOMEM;
+		}
+	}
+	if (cfg->sites_err)
+		return cfg->sites_err;
+	*out = cfg->sites;
+	return 0;
+}
+
+const ah_elem *ah__config_site(ah_config *cfg, const char *name)
+{
+	const ah_section *s;
+	if (ah__config_sites(cfg, &s) < 0) {
+		if (!ah_error_last())
+			ah_error_set(cfg->sites_err, 0, NULL, 0, "Cannot read the sites section");
+		return NULL;
+	}
+	return ah_map_get(&cfg->site_index, name);
+}
+
+/* ---- paths ------------------------------------------------------------------ */
+
+char *ah__expand_env(const char *raw)
+{
+	ah_buf b = AH_BUF_INIT;
+	const char *p = raw;
+	while (*p) {
+		const char *end = *p == '%' ? strchr(p + 1, '%') : NULL;
+		if (!end || end == p + 1) {
+			ah_buf_putc(&b, *p++);
+			continue;
+		}
+		char name[256];
+		size_t n = (size_t)(end - p - 1);
+		if (n >= sizeof(name)) {
+			ah_buf_putc(&b, *p++);
+			continue;
+		}
+		memcpy(name, p + 1, n);
+		name[n] = '\0';
+		const char *val = NULL;
+		if (ah_strcaseeq(name, "SystemDrive")) {
+			val = getenv("APPHOST_SYSTEM_DRIVE");
+			if (!val || !*val)
+				val = "/srv/apphost";
+		} else {
+			val = getenv(name);
+			for (char **e = environ; !val && *e; e++)
+				if (ah_strncaseeq(*e, name, n) && (*e)[n] == '=')
+					val = *e + n + 1;
+		}
+		if (!val) {
+			ah_buf_put(&b, p, n + 2);
+		} else {
+			ah_buf_puts(&b, val);
+		}
+		p = end + 1;
+	}
+	if (ah_buf_oom(&b)) {
+		ah_buf_free(&b);
+		return NULL;
+	}
+	return ah_buf_detach(&b);
+}
+
+char *ah__physical_path(const char *raw)
+{
+	char *x = ah__expand_env(raw);
+	if (!x)
+		return NULL;
+	for (char *p = x; *p; p++)
+		if (*p == '\\')
+			*p = '/';
+	if (isalpha((unsigned char)x[0]) && x[1] == ':') {
+		const char *drive = getenv("APPHOST_SYSTEM_DRIVE");
+		if (!drive || !*drive)
+			drive = "/srv/apphost";
+		ah_buf b = AH_BUF_INIT;
+		ah_buf_puts(&b, drive);
+		ah_buf_puts(&b, x + 2);
+		ah_free(x);
+		if (ah_buf_oom(&b)) {
+			ah_buf_free(&b);
+			return NULL;
+		}
+		return ah_buf_detach(&b);
+	}
+	return x;
+}
+
+int ah_config_path_normalize(char **out, ah_config *cfg, const char *path)
+{
+	*out = NULL;
+	ah_buf b = AH_BUF_INIT;
+	const char *p = path ? path : "";
+	while (*p == '/')
+		p++;
+	static const char *const tops[] = {AH_APPHOST_PATH, "MACHINE/WEBROOT", "MACHINE"};
+	const char *rest = NULL;
+	for (int i = 0; i < 3; i++) {
+		size_t n = strlen(tops[i]);
+		if (ah_strncaseeq(p, tops[i], n) && (p[n] == '\0' || p[n] == '/')) {
+			ah_buf_puts(&b, tops[i]);
+			rest = p + n;
+			if (i != 0) {
+				if (*rest && strcmp(rest, "/") != 0) {
+					ah_buf_free(&b);
+					return ah_error_set(AH_ENOTFOUND, AH_HR_INVALID_ARG, NULL, 0,
+							    "Unrecognized configuration path '%s'",
+							    path);
+				}
+				rest = "";
+			}
+			break;
+		}
+	}
+	if (!rest) {
+		ah_buf_puts(&b, AH_APPHOST_PATH);
+		rest = p;
+	}
+	while (*rest == '/')
+		rest++;
+	if (*rest) {
+		/* site name: take the case of its definition */
+		const char *slash = strchr(rest, '/');
+		size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+		char *site = ah_strndup(rest, n);
+		if (!site) {
+			ah_buf_free(&b);
+			return AH_ENOMEM;
+		}
+		const ah_elem *s = ah__config_site(cfg, site);
+		ah_error_clear();
+		ah_buf_putc(&b, '/');
+		ah_buf_puts(&b, s ? ah_elem_get(s, "name") : site);
+		ah_free(site);
+		rest += n;
+		/* the URL part: collapse repeated slashes, drop a trailing one */
+		for (const char *q = rest; *q; q++) {
+			if (*q == '/' && (q[1] == '/' || q[1] == '\0'))
+				continue;
+			ah_buf_putc(&b, *q == '\\' ? '/' : *q);
+		}
+	}
+	if (ah_buf_oom(&b)) {
+		ah_buf_free(&b);
+		return AH_ENOMEM;
+	}
+	*out = ah_buf_detach(&b);
+	return 0;
+}
+
+int ah_config_section(ah_section **out, ah_config *cfg, const char *name, const char *path)
+{
+	*out = NULL;
+	if (!cfg || !name)
+		return ah_error_set(AH_EINVALID, AH_HR_INVALID_ARG, NULL, 0, "Invalid argument");
+	char *norm;
+	int rc = ah_config_path_normalize(&norm, cfg, path);
+	if (rc < 0)
+		return rc;
+	rc = ah__merge_section(out, cfg, name, norm);
+	ah_free(norm);
+	return rc;
+}
+
+int ah_config_section_names(const char *const **names, size_t *n, ah_config *cfg,
+			    const char *path)
+{
+	(void)path;
+	ah_free(cfg->names);
+	cfg->names = ah_calloc(cfg->schema->nlist + 1, sizeof(char *));
+	if (!cfg->names)
+		return AH_ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < cfg->schema->nlist; i++)
+		cfg->names[k++] = cfg->schema->list[i]->name;
+	cfg->nnames = k;
+	*names = cfg->names;
+	*n = k;
+	return 0;
+}

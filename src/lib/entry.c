@@ -1,0 +1,185 @@
+/*
+ * Queries on effective elements (the public API of include/apphost/entry.h).
+ *
+ * Effective attribute value: the element's own value, else the value of the
+ * collection-defaults element that supplies it (siteDefaults,
+ * applicationPoolDefaults... and, for their children, the matching child),
+ * else the schema's default. An attribute with no default has its type's zero
+ * value (false, 0, the enum value 0, 00:00:00, "").
+ */
+#include "engine.h"
+
+#include "util/str.h"
+
+#include <string.h>
+
+const char *ah_section_name(const ah_section *s)
+{
+	return s->name;
+}
+
+const char *ah_section_path(const ah_section *s)
+{
+	return s->path;
+}
+
+const ah_elem *ah_section_root(const ah_section *s)
+{
+	return s->root;
+}
+
+const char *ah_elem_tag(const ah_elem *e)
+{
+	return e->tag;
+}
+
+bool ah_elem_is_set(const ah_elem *e)
+{
+	return e->is_set;
+}
+
+ah_origin ah_elem_origin(const ah_elem *e)
+{
+	return e->origin;
+}
+
+static const char *schema_default_text(ah_section *s, const ah_attr_schema *a)
+{
+	ah_value v;
+	ah_buf out = AH_BUF_INIT;
+	const char *text = a->default_value ? a->default_value : "";
+	if (a->type == AH_T_STRING)
+		return text;
+	if (ah__value_parse(&v, a, text, &out) < 0) {
+		/* no default (or one this type can't read): the zero value */
+		memset(&v, 0, sizeof(v));
+		v.type = a->type;
+	}
+	ah_buf_truncate(&out, 0);
+	ah__value_format(&out, a, &v);
+	const char *r = ah_arena_strdup(s->arena, ah_buf_cstr(&out));
+	ah_buf_free(&out);
+	return r ? r : "";
+}
+
+bool ah__elem_effective(const ah_elem *e, const ah_attr_schema *a, ah_attr_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->name = a->name;
+	out->encrypted = a->encrypted;
+	out->expanded = a->expanded;
+	for (const ah_elem *x = e; x; x = x->defaults) {
+		const ah_attrval *v = ah__elem_own_attr(x, a->name);
+		if (v) {
+			out->text = v->text;
+			out->raw = v->raw;
+			out->source = x == e ? AH_VALUE_SET : AH_VALUE_DEFAULTS;
+			out->origin = v->origin;
+			return true;
+		}
+	}
+	out->source = a->default_value ? AH_VALUE_SCHEMA : AH_VALUE_NONE;
+	out->text = schema_default_text(e->section, a);
+	return true;
+}
+
+size_t ah_elem_attr_count(const ah_elem *e)
+{
+	size_t n = e->schema->nattrs;
+	for (size_t i = 0; i < e->nattrs; i++)
+		if (!e->attrs[i].schema)
+			n++;
+	return n;
+}
+
+bool ah_elem_attr_at(const ah_elem *e, size_t i, ah_attr_info *out)
+{
+	if (i < e->schema->nattrs)
+		return ah__elem_effective(e, e->schema->attrs[i], out);
+	i -= e->schema->nattrs;
+	for (size_t k = 0; k < e->nattrs; k++) {
+		if (e->attrs[k].schema)
+			continue;
+		if (i-- == 0) {
+			memset(out, 0, sizeof(*out));
+			out->name = e->attrs[k].name;
+			out->text = e->attrs[k].text;
+			out->raw = e->attrs[k].raw;
+			out->source = AH_VALUE_SET;
+			out->origin = e->attrs[k].origin;
+			out->unrecognized = true;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool ah_elem_attr(const ah_elem *e, const char *name, ah_attr_info *out)
+{
+	const ah_attr_schema *a = ah__schema_attr(e->schema, name);
+	if (a && !a->extension)
+		return ah__elem_effective(e, a, out);
+	const ah_attrval *v = ah__elem_own_attr(e, name);
+	if (!v)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->name = v->name;
+	out->text = v->text;
+	out->raw = v->raw;
+	out->source = AH_VALUE_SET;
+	out->origin = v->origin;
+	out->unrecognized = true;
+	return true;
+}
+
+const char *ah_elem_get(const ah_elem *e, const char *name)
+{
+	ah_attr_info info;
+	if (!ah_elem_attr(e, name, &info))
+		return "";
+	return info.text ? info.text : "";
+}
+
+size_t ah_elem_child_count(const ah_elem *e)
+{
+	return e->schema->nelems;
+}
+
+const ah_elem *ah_elem_child_at(const ah_elem *e, size_t i)
+{
+	/* children are created on first use: the tree is logically complete */
+	return ah__elem_child((ah_elem *)e, i);
+}
+
+const ah_elem *ah_elem_child(const ah_elem *e, const char *name)
+{
+	return ah__elem_child_named((ah_elem *)e, name);
+}
+
+bool ah_elem_has_collection(const ah_elem *e)
+{
+	return e->schema->coll != NULL;
+}
+
+size_t ah_elem_item_count(const ah_elem *e)
+{
+	return e->nitems;
+}
+
+const ah_elem *ah_elem_item_at(const ah_elem *e, size_t i)
+{
+	return i < e->nitems ? e->items[i] : NULL;
+}
+
+const ah_elem *ah_elem_find_item(const ah_elem *e, const char *key, const char *value)
+{
+	if (!e->schema->coll)
+		return NULL;
+	const ah_attr_schema *a = ah__schema_attr(&e->schema->coll->item, key);
+	for (size_t i = 0; i < e->nitems; i++) {
+		const char *v = ah_elem_get(e->items[i], key);
+		if (a && a->case_sensitive ? strcmp(v, value) == 0 : ah_strcaseeq(v, value))
+			return e->items[i];
+	}
+	return NULL;
+}

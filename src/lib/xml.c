@@ -1,0 +1,149 @@
+/*
+ * The XML tree builder (see xml.h), on expat.
+ *
+ * Offsets: expat reports the byte index of the current event
+ * (XML_GetCurrentByteIndex) and its length (XML_GetCurrentByteCount). A start
+ * tag's event covers the whole tag; an empty-element tag "<a/>" produces a start
+ * and an end event over the same bytes, which is how empty_tag is detected.
+ */
+#include "xml.h"
+
+#include "apphost/errors.h"
+
+#include <expat.h>
+#include <string.h>
+
+typedef struct builder {
+	ah_arena *arena;
+	XML_Parser parser;
+	ah_xnode *cur;
+	ah_xnode *root;
+	bool oom;
+} builder;
+
+static void on_start(void *ud, const XML_Char *name, const XML_Char **atts)
+{
+	builder *b = ud;
+	if (b->oom)
+		return;
+	ah_xnode *n = ah_arena_alloc(b->arena, sizeof(*n));
+	if (!n)
+		goto oom;
+	n->name = ah_arena_strdup(b->arena, name);
+	n->line = (unsigned)XML_GetCurrentLineNumber(b->parser);
+	n->column = (unsigned)XML_GetCurrentColumnNumber(b->parser);
+	n->start = (size_t)XML_GetCurrentByteIndex(b->parser);
+	n->start_end = n->start + (size_t)XML_GetCurrentByteCount(b->parser);
+	size_t na = 0;
+	while (atts[na * 2])
+		na++;
+	if (na) {
+		n->attrs = ah_arena_alloc(b->arena, na * sizeof(ah_xattr));
+		if (!n->attrs)
+			goto oom;
+		for (size_t i = 0; i < na; i++) {
+			n->attrs[i].name = ah_arena_strdup(b->arena, atts[2 * i]);
+			n->attrs[i].value = ah_arena_strdup(b->arena, atts[2 * i + 1]);
+			if (!n->attrs[i].name || !n->attrs[i].value)
+				goto oom;
+		}
+	}
+	n->nattrs = na;
+	if (!n->name)
+		goto oom;
+	n->parent = b->cur;
+	if (b->cur) {
+		if (b->cur->last)
+			b->cur->last->next = n;
+		else
+			b->cur->first = n;
+		b->cur->last = n;
+		b->cur->nchildren++;
+	} else {
+		b->root = n;
+	}
+	b->cur = n;
+	return;
+oom:
+	b->oom = true;
+	XML_StopParser(b->parser, XML_FALSE);
+}
+
+static void on_end(void *ud, const XML_Char *name)
+{
+	(void)name;
+	builder *b = ud;
+	if (b->oom || !b->cur)
+		return;
+	size_t idx = (size_t)XML_GetCurrentByteIndex(b->parser);
+	size_t cnt = (size_t)XML_GetCurrentByteCount(b->parser);
+	ah_xnode *n = b->cur;
+	if (idx == n->start && cnt == 0) {
+		/* the end event of "<a/>" reports the start tag position and no bytes */
+		n->empty_tag = true;
+		n->end = n->start_end;
+	} else if (idx < n->start_end) {
+		n->empty_tag = true;
+		n->end = n->start_end;
+	} else {
+		n->end = idx + cnt;
+	}
+	b->cur = n->parent;
+}
+
+static void on_text(void *ud, const XML_Char *s, int len)
+{
+	builder *b = ud;
+	if (!b->cur)
+		return;
+	for (int i = 0; i < len; i++) {
+		char c = s[i];
+		if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+			b->cur->has_text = true;
+			return;
+		}
+	}
+}
+
+int ah__xml_parse(ah_xdoc *out, ah_arena *arena, const char *data, size_t len,
+		  unsigned *err_line)
+{
+	memset(out, 0, sizeof(*out));
+	if (err_line)
+		*err_line = 0;
+	builder b = {.arena = arena};
+	b.parser = XML_ParserCreate(NULL);
+	if (!b.parser)
+		return AH_ENOMEM;
+	XML_SetUserData(b.parser, &b);
+	XML_SetElementHandler(b.parser, on_start, on_end);
+	XML_SetCharacterDataHandler(b.parser, on_text);
+	int rc = 0;
+	/* expat takes an int length; configuration files are far below 2 GiB */
+	if (len > (size_t)1 << 30 ||
+	    XML_Parse(b.parser, data, (int)len, XML_TRUE) != XML_STATUS_OK || !b.root) {
+		if (b.oom) {
+			rc = AH_ENOMEM;
+		} else {
+			rc = AH_ECONFIG;
+			unsigned line = (unsigned)XML_GetCurrentLineNumber(b.parser);
+			if (err_line)
+				*err_line = line ? line : 1;
+		}
+	}
+	XML_ParserFree(b.parser);
+	if (rc == 0) {
+		out->root = b.root;
+		out->data = data;
+		out->len = len;
+	}
+	return rc;
+}
+
+const char *ah__xml_attr(const ah_xnode *n, const char *name)
+{
+	for (size_t i = 0; i < n->nattrs; i++)
+		if (strcmp(n->attrs[i].name, name) == 0)
+			return n->attrs[i].value;
+	return NULL;
+}
