@@ -17,6 +17,7 @@
 
 #include "util/str.h"
 
+#include <dirent.h>
 #include <string.h>
 
 bool ah__path_is_ancestor_or_self(const char *anc, const char *path)
@@ -67,6 +68,41 @@ static const ah_elem *longest_item(const ah_elem *coll, const char *url, size_t 
 	}
 	*match_len = best_len;
 	return best;
+}
+
+/* base + tail, where tail's segments take the case they have on disk when the
+ * exact spelling does not exist (URLs are case-insensitive, as on IIS). */
+static const char *phys_join(ah_arena *arena, const char *base, const char *tail)
+{
+	const char *exact = ah_arena_printf(arena, "%s%s", base, tail);
+	if (!exact || !*tail || ah_fs_exists(exact))
+		return exact;
+	ah_buf b = AH_BUF_INIT;
+	ah_buf_puts(&b, base);
+	const char *p = tail;
+	while (*p == '/') {
+		const char *seg = p + 1, *end = strchr(seg, '/');
+		size_t n = end ? (size_t)(end - seg) : strlen(seg);
+		const char *found = NULL;
+		DIR *d = opendir(*ah_buf_cstr(&b) ? ah_buf_cstr(&b) : "/");
+		struct dirent *de;
+		while (d && (de = readdir(d)))
+			if (strlen(de->d_name) == n && ah_strncaseeq(de->d_name, seg, n)) {
+				found = ah_arena_strdup(arena, de->d_name);
+				break;
+			}
+		if (d)
+			closedir(d);
+		ah_buf_putc(&b, '/');
+		if (found)
+			ah_buf_puts(&b, found);
+		else
+			ah_buf_put(&b, seg, n);
+		p = seg + n;
+	}
+	const char *r = ah_buf_oom(&b) ? NULL : ah_arena_strdup(arena, ah_buf_cstr(&b));
+	ah_buf_free(&b);
+	return r;
 }
 
 static ah_cfile *find_webconfig(ah_config *cfg, ah_arena *arena, const char *dir,
@@ -140,7 +176,7 @@ static int site_levels(ah_chain *c, size_t cap, ah_config *cfg, ah_arena *arena,
 				size_t bl = strlen(base);
 				while (bl > 1 && base[bl - 1] == '/')
 					base[--bl] = '\0';
-				l.phys = ah_arena_printf(arena, "%s%s", base, tail);
+				l.phys = phys_join(arena, base, tail);
 				ah_free(base);
 				if (!l.phys)
 					return AH_ENOMEM;

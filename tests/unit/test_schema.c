@@ -815,6 +815,38 @@ static void test_grammar_errors(void **state)
 		 2);
 }
 
+/* Nesting beyond 64 levels is refused (a stack guard for hostile files). */
+static void test_deep_nesting(void **state)
+{
+	(void)state;
+	char text[4096];
+	size_t len = 0;
+	len += (size_t)snprintf(text + len, sizeof(text) - len,
+				"<configSchema>\n<sectionSchema name=\"d\">\n");
+	for (int i = 0; i < 70; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "<element name=\"e\">");
+	for (int i = 0; i < 70; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "</element>");
+	snprintf(text + len, sizeof(text) - len, "\n</sectionSchema>\n</configSchema>\n");
+	load_bad(text, 3);
+
+	/* 64 levels load */
+	len = 0;
+	len += (size_t)snprintf(text + len, sizeof(text) - len,
+				"<configSchema>\n<sectionSchema name=\"d\">\n");
+	for (int i = 0; i < 64; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "<element name=\"e\">");
+	for (int i = 0; i < 64; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "</element>");
+	snprintf(text + len, sizeof(text) - len, "\n</sectionSchema>\n</configSchema>\n");
+	ah_schema *s = load_text(text);
+	const ah_elem_schema *e = &sect(s, "d")->root;
+	for (int i = 0; i < 64; i++)
+		e = elem(e, "e");
+	assert_int_equal(e->nelems, 0);
+	ah__schema_free(s);
+}
+
 static void test_error_in_second_file(void **state)
 {
 	(void)state;
@@ -898,6 +930,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_type),
 		cmocka_unit_test(test_wrong_root),
 		cmocka_unit_test(test_grammar_errors),
+		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_error_in_second_file),
 		cmocka_unit_test(test_out_of_memory),
 		cmocka_unit_test(test_project_schema),
