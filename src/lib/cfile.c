@@ -130,6 +130,7 @@ static int parse_section_decl(ah_cfile *f, const ah_xnode *n, const char *group)
 	} defs[] = {
 		{"MachineOnly", AH_DEF_MACHINE_ONLY},
 		{"MachineToRootWeb", AH_DEF_MACHINE_TO_ROOT_WEB},
+		{"MachineToWebRoot", AH_DEF_MACHINE_TO_ROOT_WEB}, /* .NET's spelling */
 		{"MachineToApplication", AH_DEF_MACHINE_TO_APPLICATION},
 		{"AppHostOnly", AH_DEF_APPHOST_ONLY},
 		{"Everywhere", AH_DEF_EVERYWHERE},
@@ -466,7 +467,16 @@ int ah__cfile_load(ah_cfile **out, ah_config *cfg, const char *path, const char 
 		ah__cfile_free(f);
 		return rc;
 	}
-	if (rc == AH_ENOTFOUND) {
+	if (rc == AH_ENOTFOUND && config_path && strcmp(config_path, "MACHINE") == 0) {
+		f->data = ah_strdup(ah__builtin_machine_config);
+		if (!f->data) {
+			ah__cfile_free(f);
+			return AH_ENOMEM;
+		}
+		f->len = strlen(f->data);
+		f->builtin = true;
+		rc = 0;
+	} else if (rc == AH_ENOTFOUND) {
 		if (is_apphost)
 			file_error(f, AH_ECONFIG, AH_HR_FILE_NOT_FOUND, 0,
 				   "Cannot read configuration file");

@@ -72,6 +72,8 @@ int ah_config_open(ah_config **out, const ah_config_opts *opts)
 	char sbuf[4096];
 	const char *sdir = pick_schema_dir(opts, cfg->dir, sbuf, sizeof(sbuf));
 	int rc = ah__schema_load_dir(&cfg->schema, sdir);
+	if (rc == 0)
+		rc = ah__schema_prepare_defaults(cfg->schema);
 	if (rc < 0) {
 		if (rc == AH_ENOTFOUND)
 			ah_error_set(rc, AH_HR_PATH_NOT_FOUND, sdir, 0,
@@ -151,7 +153,9 @@ int ah__config_file(ah_cfile **out, ah_config *cfg, const char *path, const char
 	if (f) {
 		ah_file_id id;
 		bool now = ah_fs_stat(&id, path) == 0;
-		if (now == f->exists && (!now || ah_fs_id_equal(&id, &f->id))) {
+		bool same = f->builtin ? !now
+				       : now == f->exists && (!now || ah_fs_id_equal(&id, &f->id));
+		if (same) {
 			ah_buf_free(&key);
 			*out = f;
 			return 0;

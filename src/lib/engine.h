@@ -81,6 +81,7 @@ struct ah_cfile {
 	char *config_path; /* the level of this file; NULL for configSource files */
 	ah_file_id id;
 	bool exists;
+	bool builtin; /* the built-in MACHINE level, not a file on disk */
 	char *data;
 	size_t len;
 	ah_arena *arena;
@@ -100,6 +101,9 @@ struct ah_cfile {
 };
 
 typedef struct ah_config_s ah_config_s;
+
+/* The MACHINE level used when framework/machine.config is absent (builtin.c). */
+extern const char ah__builtin_machine_config[];
 
 /* Parse a file (missing is fine: an empty level). config_path is the level. */
 int ah__cfile_load(ah_cfile **out, ah_config *cfg, const char *path, const char *config_path,
@@ -159,6 +163,7 @@ struct ah_elem {
 	struct ah_elem **items;
 	size_t nitems, capitems;
 	bool is_set;
+	bool removed; /* items: dropped by a remove or clear directive */
 	ah_origin origin;
 	ah_lockrec *locks;
 	const ah_cfile *lock_item; /* lockItem="true" set by this file */
@@ -218,6 +223,9 @@ const ah_elem *ah__config_site(ah_config *cfg, const char *name);
 char *ah__physical_path(const char *raw);
 /* %VAR% expansion only (unknown variables stay as written). Heap string. */
 char *ah__expand_env(const char *raw);
+
+/* Fill default_text of every attribute of the schema (canonical text). */
+int ah__schema_prepare_defaults(ah_schema *s);
 
 /* Compute the merged section. */
 int ah__merge_section(ah_section **out, ah_config *cfg, const char *name, const char *path);

@@ -43,13 +43,19 @@ ah_origin ah_elem_origin(const ah_elem *e)
 	return e->origin;
 }
 
-static const char *schema_default_text(ah_section *s, const ah_attr_schema *a)
+static int prepare_elem(ah_arena *arena, ah_elem_schema *e, int depth);
+
+static int prepare_attr(ah_arena *arena, ah_attr_schema *a)
 {
+	if (a->default_text)
+		return 0;
+	const char *text = a->default_value ? a->default_value : "";
+	if (a->type == AH_T_STRING) {
+		a->default_text = text;
+		return 0;
+	}
 	ah_value v;
 	ah_buf out = AH_BUF_INIT;
-	const char *text = a->default_value ? a->default_value : "";
-	if (a->type == AH_T_STRING)
-		return text;
 	if (ah__value_parse(&v, a, text, &out) < 0) {
 		/* no default (or one this type can't read): the zero value */
 		memset(&v, 0, sizeof(v));
@@ -57,9 +63,33 @@ static const char *schema_default_text(ah_section *s, const ah_attr_schema *a)
 	}
 	ah_buf_truncate(&out, 0);
 	ah__value_format(&out, a, &v);
-	const char *r = ah_arena_strdup(s->arena, ah_buf_cstr(&out));
+	a->default_text = ah_arena_strdup(arena, ah_buf_cstr(&out));
+	bool oom = ah_buf_oom(&out);
 	ah_buf_free(&out);
-	return r ? r : "";
+	return !a->default_text || oom ? AH_ENOMEM : 0;
+}
+
+static int prepare_elem(ah_arena *arena, ah_elem_schema *e, int depth)
+{
+	if (depth > 64)
+		return 0;
+	for (size_t i = 0; i < e->nattrs; i++)
+		if (prepare_attr(arena, e->attrs[i]) < 0)
+			return AH_ENOMEM;
+	for (size_t i = 0; i < e->nelems; i++)
+		if (prepare_elem(arena, e->elems[i], depth + 1) < 0)
+			return AH_ENOMEM;
+	if (e->coll && prepare_elem(arena, &e->coll->item, depth + 1) < 0)
+		return AH_ENOMEM;
+	return 0;
+}
+
+int ah__schema_prepare_defaults(ah_schema *s)
+{
+	for (size_t i = 0; i < s->nlist; i++)
+		if (prepare_elem(s->arena, &s->list[i]->root, 0) < 0)
+			return AH_ENOMEM;
+	return 0;
 }
 
 bool ah__elem_effective(const ah_elem *e, const ah_attr_schema *a, ah_attr_info *out)
@@ -79,7 +109,7 @@ bool ah__elem_effective(const ah_elem *e, const ah_attr_schema *a, ah_attr_info 
 		}
 	}
 	out->source = a->default_value ? AH_VALUE_SCHEMA : AH_VALUE_NONE;
-	out->text = schema_default_text(e->section, a);
+	out->text = a->default_text ? a->default_text : "";
 	return true;
 }
 

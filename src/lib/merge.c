@@ -29,6 +29,7 @@
 
 #include "util/str.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -303,7 +304,11 @@ static int set_value(const mctx *m, ah_elem *e, const ah_attr_schema *as, const 
 	v.origin.file = m->file;
 	v.origin.line = line;
 	v.origin.config_path = m->level;
-	if (as) {
+	if (as && as->type == AH_T_STRING && as->validator == AH_V_NONE) {
+		v.text = raw;
+		v.val.type = AH_T_STRING;
+		v.val.s = raw;
+	} else if (as) {
 		ah_buf msg = AH_BUF_INIT;
 		int rc = ah__value_check(&v.val, as, raw, &msg);
 		if (rc < 0) {
@@ -453,6 +458,100 @@ static int check_duplicate(const mctx *m, const ah_elem *it, const ah_elem *othe
 	return rc;
 }
 
+/*
+ * Duplicate detection index, built per contribution for collections without
+ * allowDuplicates: one map per isUniqueKey attribute, and one for the combined
+ * key (isCombinedKey attributes, or every attribute when the item has no key).
+ * Keys are the effective texts, lower-cased unless caseSensitive.
+ */
+typedef struct dupidx {
+	ah_arena *arena;
+	const ah_elem_schema *s;
+	size_t nunique;
+	ah_map unique[4];
+	const ah_attr_schema *unique_attr[4];
+	ah_map combined;
+	bool use_combined;
+	bool any_combined; /* combined keys: only isCombinedKey attributes count */
+} dupidx;
+
+static const char *idx_key(dupidx *x, const ah_elem *it, const ah_attr_schema *only)
+{
+	ah_buf b = AH_BUF_INIT;
+	for (size_t i = 0; i < x->s->nattrs; i++) {
+		const ah_attr_schema *a = x->s->attrs[i];
+		if (only ? a != only : (x->any_combined && !a->combined_key))
+			continue;
+		if (!only && a->extension)
+			continue;
+		const char *t = key_text(it, a);
+		for (const char *p = t; *p; p++)
+			ah_buf_putc(&b, a->case_sensitive ? *p : (char)tolower((unsigned char)*p));
+		ah_buf_putc(&b, '\x1f');
+	}
+	const char *k = ah_buf_oom(&b) ? NULL : ah_arena_strdup(x->arena, ah_buf_cstr(&b));
+	ah_buf_free(&b);
+	return k;
+}
+
+static void idx_free(dupidx *x)
+{
+	for (size_t i = 0; i < x->nunique; i++)
+		ah_map_free(&x->unique[i]);
+	ah_map_free(&x->combined);
+	ah_arena_free(x->arena);
+}
+
+static int idx_init(dupidx *x, const ah_elem_schema *s)
+{
+	memset(x, 0, sizeof(*x));
+	x->s = s;
+	x->arena = ah_arena_new();
+	if (!x->arena)
+		return AH_ENOMEM;
+	bool any_combined = false;
+	for (size_t i = 0; i < s->nattrs; i++) {
+		if (s->attrs[i]->unique_key && x->nunique < 4) {
+			x->unique_attr[x->nunique] = s->attrs[i];
+			ah_map_init(&x->unique[x->nunique++], false);
+		}
+		any_combined |= s->attrs[i]->combined_key;
+	}
+	x->use_combined = any_combined || x->nunique == 0;
+	x->any_combined = any_combined;
+	if (any_combined)
+		x->nunique = 0, memset(x->unique_attr, 0, sizeof(x->unique_attr));
+	ah_map_init(&x->combined, false);
+	return 0;
+}
+
+/* The live item already indexed under it's key, or NULL; then index it. */
+static int idx_check_add(dupidx *x, ah_elem *it, ah_elem **dup)
+{
+	*dup = NULL;
+	for (size_t i = 0; i < x->nunique; i++) {
+		const char *k = idx_key(x, it, x->unique_attr[i]);
+		if (!k)
+			return AH_ENOMEM;
+		ah_elem *o = ah_map_get(&x->unique[i], k);
+		if (o && !o->removed && !*dup)
+			*dup = o;
+		if (ah_map_put(&x->unique[i], k, it) < 0)
+			return AH_ENOMEM;
+	}
+	if (x->use_combined) {
+		const char *k = idx_key(x, it, NULL);
+		if (!k)
+			return AH_ENOMEM;
+		ah_elem *o = ah_map_get(&x->combined, k);
+		if (o && !o->removed && !*dup)
+			*dup = o;
+		if (ah_map_put(&x->combined, k, it) < 0)
+			return AH_ENOMEM;
+	}
+	return 0;
+}
+
 typedef struct itemlist {
 	ah_elem **v;
 	size_t n, cap;
@@ -498,7 +597,7 @@ static ah_elem *defaults_for(ah_elem *e)
 	return d;
 }
 
-static int do_add(const mctx *m, ah_elem *e, const ah_xnode *c, itemlist *inh, itemlist *loc)
+static int do_add(const mctx *m, ah_elem *e, const ah_xnode *c, dupidx *idx, itemlist *loc)
 {
 	const ah_coll_schema *cs = e->schema->coll;
 	ah_elem *it = ah__elem_new(m->sec, &cs->item, ah_arena_strdup(m->sec->arena, c->name), e);
@@ -519,12 +618,12 @@ static int do_add(const mctx *m, ah_elem *e, const ah_xnode *c, itemlist *inh, i
 			return fail(m, AH_ECONFIG, AH_HR_INVALID_DATA, c->line,
 				    "Missing required attribute '%s'", a->name);
 	}
-	if (!cs->allow_duplicates) {
-		itemlist *lists[2] = {inh, loc};
-		for (int l = 0; l < 2; l++)
-			for (size_t i = 0; i < lists[l]->n; i++)
-				if ((rc = check_duplicate(m, it, lists[l]->v[i], c->line)) < 0)
-					return rc;
+	if (idx) {
+		ah_elem *dup;
+		if ((rc = idx_check_add(idx, it, &dup)) < 0)
+			return rc;
+		if (dup && (rc = check_duplicate(m, it, dup, c->line)) < 0)
+			return rc;
 	}
 	return list_push(m->sec->arena, loc, it);
 }
@@ -540,6 +639,7 @@ static int do_remove(const mctx *m, const ah_xnode *n, const ah_xnode *c, itemli
 				continue;
 			if (it->lock_item && it->lock_item != m->owner)
 				return lock_violation(m, n->line);
+			it->removed = true;
 			list_remove(lists[l], i);
 			return 0;
 		}
@@ -552,6 +652,10 @@ static int do_clear(const mctx *m, const ah_xnode *n, itemlist *inh, itemlist *l
 	for (size_t i = 0; i < inh->n; i++)
 		if (inh->v[i]->lock_item && inh->v[i]->lock_item != m->owner)
 			return lock_violation(m, n->line);
+	for (size_t i = 0; i < inh->n; i++)
+		inh->v[i]->removed = true;
+	for (size_t i = 0; i < loc->n; i++)
+		loc->v[i]->removed = true;
 	inh->n = 0;
 	loc->n = 0;
 	return 0;
@@ -563,33 +667,66 @@ static bool is_directive(const ah_coll_schema *cs, const char *name)
 	       (cs->clear_name && !strcmp(cs->clear_name, name));
 }
 
-static int merge_collection(const mctx *m, ah_elem *e, const ah_xnode *n)
+static int apply_directives(const mctx *m, ah_elem *e, const ah_xnode *n, dupidx *idx,
+			    itemlist *inh, itemlist *loc, bool *touched)
 {
 	const ah_coll_schema *cs = e->schema->coll;
-	ah_arena *a = m->sec->arena;
-	itemlist inh = {0}, loc = {0};
-	for (size_t i = 0; i < e->nitems; i++)
-		if (list_push(a, &inh, e->items[i]) < 0)
-			return AH_ENOMEM;
-	bool touched = false;
 	for (const ah_xnode *c = n->first; c; c = c->next) {
 		if (!is_directive(cs, c->name))
 			continue;
-		touched = true;
+		*touched = true;
 		if (elem_locked(e, c->name, m->owner))
 			return lock_violation(m, n->line);
 		int rc;
 		if (ah__schema_is_add(cs, c->name))
-			rc = do_add(m, e, c, &inh, &loc);
+			rc = do_add(m, e, c, idx, loc);
 		else if (cs->remove_name && strcmp(c->name, cs->remove_name) == 0)
-			rc = do_remove(m, n, c, &inh, &loc);
+			rc = do_remove(m, n, c, inh, loc);
 		else
-			rc = do_clear(m, n, &inh, &loc);
+			rc = do_clear(m, n, inh, loc);
 		if (rc < 0)
 			return rc;
 	}
-	if (!touched)
+	return 0;
+}
+
+static bool has_directive(const ah_coll_schema *cs, const ah_xnode *n)
+{
+	for (const ah_xnode *c = n->first; c; c = c->next)
+		if (is_directive(cs, c->name))
+			return true;
+	return false;
+}
+
+static int merge_collection(const mctx *m, ah_elem *e, const ah_xnode *n)
+{
+	const ah_coll_schema *cs = e->schema->coll;
+	ah_arena *a = m->sec->arena;
+	if (!has_directive(cs, n))
 		return 0;
+	itemlist inh = {0}, loc = {0};
+	for (size_t i = 0; i < e->nitems; i++)
+		if (list_push(a, &inh, e->items[i]) < 0)
+			return AH_ENOMEM;
+	dupidx idx, *ip = NULL;
+	if (!cs->allow_duplicates) {
+		if (idx_init(&idx, &cs->item) < 0)
+			return AH_ENOMEM;
+		ip = &idx;
+		for (size_t i = 0; i < inh.n; i++) {
+			ah_elem *dup;
+			if (idx_check_add(ip, inh.v[i], &dup) < 0) {
+				idx_free(ip);
+				return AH_ENOMEM;
+			}
+		}
+	}
+	bool touched = false;
+	int rc = apply_directives(m, e, n, ip, &inh, &loc, &touched);
+	if (ip)
+		idx_free(ip);
+	if (rc < 0 || !touched)
+		return rc;
 	itemlist *first = cs->merge_append ? &inh : &loc, *second = cs->merge_append ? &loc : &inh;
 	size_t total = inh.n + loc.n;
 	ah_elem **v = ah_arena_alloc(a, (total ? total : 1) * sizeof(*v));
@@ -825,8 +962,8 @@ static int merge_all(ah_section *sec, ah_config *cfg, const ah_chain *ch)
 	const ah_secdecl *d = find_decl(ch, sec->name, &rc);
 	if (rc < 0)
 		return rc;
-	contrib *v;
-	size_t n;
+	contrib *v = NULL;
+	size_t n = 0;
 	if ((rc = collect(&v, &n, ch, sec->name, sec->arena)) < 0)
 		return rc;
 	if (!d && n == 0)

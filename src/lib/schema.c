@@ -370,7 +370,7 @@ static ah_elem_schema *find_elem(const ah_elem_schema *e, const char *name)
 
 static int add_attr(loader *L, ah_elem_schema *e, const ah_xnode *n, bool ext)
 {
-	ah_attr_schema *a;
+	ah_attr_schema *a = NULL;
 	int rc = parse_attr(L, n, ext, &a);
 	if (rc)
 		return rc;

@@ -71,6 +71,9 @@ typedef struct ah_attr_schema {
 	bool v_exclude;
 	ah_enumval *values; /* enum or flag values, in schema order */
 	size_t nvalues;
+	/* canonical text of the default (or of the type's zero value when the
+	 * schema gives none); filled once after loading by the engine */
+	const char *default_text;
 } ah_attr_schema;
 
 typedef struct ah_coll_schema ah_coll_schema;
