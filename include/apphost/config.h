@@ -65,6 +65,18 @@ int ah_config_path_normalize(char **out, ah_config *cfg, const char *path);
  * HRESULT). */
 int ah_config_section(ah_section **out, ah_config *cfg, const char *name, const char *path);
 
+/* The effective section, from the store's cache: computed on first use, then
+ * returned as is until ah_config_invalidate() (or ah_config_free()). The
+ * section belongs to the store: do not free it. A configuration error is
+ * cached too and raised again (same code, message, file and line).
+ * This is the lookup for hot paths (one hash lookup once cached). */
+int ah_config_lookup(const ah_section **out, ah_config *cfg, const char *name, const char *path);
+
+/* Drop every cached section and the sites index: the next lookups see the
+ * files as they are on disk now. Call it when a configuration file changed
+ * (the server watches them). */
+void ah_config_invalidate(ah_config *cfg);
+
 /* Names of the sections declared for path (schema-defined and registered),
  * in declaration order; the array and strings belong to cfg until the next call. */
 int ah_config_section_names(const char *const **names, size_t *n, ah_config *cfg,

@@ -50,6 +50,7 @@ int ah_config_open(ah_config **out, const ah_config_opts *opts)
 	if (!cfg)
 		return AH_ENOMEM;
 	ah_map_init(&cfg->files, false);
+	ah_map_init(&cfg->cache, true);
 	ah_map_init(&cfg->site_index, true);
 	cfg->dir = dup_or_default(opts ? opts->config_dir : NULL, "APPHOST_CONFIG_DIR",
 				  "/etc/apphost");
@@ -102,6 +103,8 @@ void ah_config_free(ah_config *cfg)
 {
 	if (!cfg)
 		return;
+	ah_config_invalidate(cfg);
+	ah_map_free(&cfg->cache);
 	drop_sites(cfg);
 	ah_map_free(&cfg->site_index);
 	for (size_t i = 0; i < cfg->nfiles; i++)
@@ -180,16 +183,18 @@ int ah__config_file(ah_cfile **out, ah_config *cfg, const char *path, const char
 
 void ah_config_refresh(ah_config *cfg)
 {
-	/* the next lookup of each file compares its identity on disk; the sites
-	 * index is rebuilt when applicationHost.config changed */
+	/* a file read before that changed or vanished makes every cached section
+	 * suspect; the files themselves are re-read lazily by ah__config_file */
 	ah_file_id id;
 	for (size_t i = 0; i < cfg->nfiles; i++) {
 		ah_cfile *f = cfg->filelist[i];
-		if (strcmp(f->path, cfg->apphost_path) != 0)
+		if (f->builtin)
 			continue;
 		bool now = ah_fs_stat(&id, f->path) == 0;
-		if (now != f->exists || (now && !ah_fs_id_equal(&id, &f->id)))
-			drop_sites(cfg);
+		if (now != f->exists || (now && !ah_fs_id_equal(&id, &f->id))) {
+			ah_config_invalidate(cfg);
+			return;
+		}
 	}
 }
 
@@ -392,4 +397,97 @@ int ah_config_section_names(const char *const **names, size_t *n, ah_config *cfg
 	*names = cfg->names;
 	*n = k;
 	return 0;
+}
+
+/* ---- the section cache ---------------------------------------------------------- */
+
+struct cache_entry {
+	struct cache_entry *next;
+	ah_section *section; /* NULL when the lookup failed */
+	int code;
+	uint32_t hr;
+	char *message, *file;
+	unsigned line;
+	char key[];
+};
+
+void ah_config_invalidate(ah_config *cfg)
+{
+	struct cache_entry *e = cfg->cache_list;
+	while (e) {
+		struct cache_entry *n = e->next;
+		ah_section_free(e->section);
+		ah_free(e->message);
+		ah_free(e->file);
+		ah_free(e);
+		e = n;
+	}
+	cfg->cache_list = NULL;
+	ah_map_free(&cfg->cache);
+	ah_map_init(&cfg->cache, true);
+	drop_sites(cfg);
+}
+
+static int raise_cached(const struct cache_entry *e)
+{
+	return ah_error_set(e->code, e->hr, e->file, e->line, "%s", e->message);
+}
+
+int ah_config_lookup(const ah_section **out, ah_config *cfg, const char *name, const char *path)
+{
+	*out = NULL;
+	if (!cfg || !name)
+		return ah_error_set(AH_EINVALID, AH_HR_INVALID_ARG, NULL, 0, "Invalid argument");
+	if (!path)
+		path = AH_APPHOST_PATH;
+	char stack[512];
+	size_t nl = strlen(name), pl = strlen(path);
+	char *key = nl + pl + 2 <= sizeof(stack) ? stack : ah_malloc(nl + pl + 2);
+	if (!key)
+		return AH_ENOMEM;
+	memcpy(key, name, nl);
+	key[nl] = '\n';
+	memcpy(key + nl + 1, path, pl + 1);
+	struct cache_entry *e = ah_map_get(&cfg->cache, key);
+	if (e) {
+		if (key != stack)
+			ah_free(key);
+		if (!e->section)
+			return raise_cached(e);
+		*out = e->section;
+		return 0;
+	}
+	e = ah_calloc(1, sizeof(*e) + nl + pl + 2);
+	if (!e) {
+		if (key != stack)
+			ah_free(key);
+		return AH_ENOMEM;
+	}
+	memcpy(e->key, key, nl + pl + 2);
+	if (key != stack)
+		ah_free(key);
+	int rc = ah_config_section(&e->section, cfg, name, path);
+	if (rc == AH_ENOMEM) {
+		ah_free(e);
+		return rc;
+	}
+	if (rc < 0) {
+		const ah_error *err = ah_error_last();
+		e->code = rc;
+		e->hr = err ? err->hresult : 0;
+		e->line = err ? err->line : 0;
+		e->message = ah_strdup(err ? err->message : "");
+		e->file = err && err->file ? ah_strdup(err->file) : NULL;
+	}
+	if (ah_map_put(&cfg->cache, e->key, e) < 0) {
+		ah_section_free(e->section);
+		ah_free(e->message);
+		ah_free(e->file);
+		ah_free(e);
+		return AH_ENOMEM;
+	}
+	e->next = cfg->cache_list;
+	cfg->cache_list = e;
+	*out = e->section;
+	return rc;
 }

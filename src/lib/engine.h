@@ -209,6 +209,8 @@ struct ah_config {
 	bool sites_loaded;
 	int sites_err;
 	const char **names; size_t nnames; /* for ah_config_section_names */
+	ah_map cache;                      /* "name\npath" -> struct cache_entry* */
+	struct cache_entry *cache_list;
 };
 
 /* The cached file for path, loaded when missing or changed. */

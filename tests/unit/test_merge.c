@@ -784,6 +784,36 @@ static void t_reload(void **state)
 	ah_section_free(s);
 }
 
+/* The cache returns the same section until invalidated; errors are cached too. */
+static void t_lookup_cache(void **state)
+{
+	(void)state;
+	setup_tree("");
+	tu_write("site1/web.config",
+		 "<configuration><system.webServer><directoryBrowse enabled=\"true\" /></system.webServer></configuration>\n");
+	open_cfg();
+	const ah_section *a = NULL, *b = NULL;
+	assert_int_equal(ah_config_lookup(&a, cfg, "system.webServer/directoryBrowse", "WebSite1"), 0);
+	assert_int_equal(ah_config_lookup(&b, cfg, "system.webServer/directoryBrowse", "WebSite1"), 0);
+	assert_ptr_equal(a, b);
+	assert_string_equal(ah_elem_get(ah_section_root(a), "enabled"), "true");
+	tu_write("site1/web.config",
+		 "<configuration>\n<system.webServer>\n<directoryBrowse enabled=\"maybe\" />\n</system.webServer>\n</configuration>\n");
+	ah_config_refresh(cfg);
+	ah_error_clear();
+	assert_true(ah_config_lookup(&a, cfg, "system.webServer/directoryBrowse", "WebSite1") < 0);
+	assert_int_equal(ah_error_last()->line, 3);
+	ah_error_clear();
+	assert_true(ah_config_lookup(&a, cfg, "system.webServer/directoryBrowse", "WebSite1") < 0);
+	assert_int_equal(ah_error_last()->line, 3);
+	assert_string_equal(ah_error_last()->file, tu_path("site1/web.config"));
+	tu_write("site1/web.config",
+		 "<configuration><system.webServer><directoryBrowse enabled=\"false\" /></system.webServer></configuration>\n");
+	ah_config_invalidate(cfg);
+	assert_int_equal(ah_config_lookup(&a, cfg, "system.webServer/directoryBrowse", "WebSite1"), 0);
+	assert_string_equal(ah_elem_get(ah_section_root(a), "enabled"), "false");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -808,6 +838,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_collection_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_lookup_cache, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
