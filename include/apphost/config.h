@@ -77,6 +77,19 @@ int ah_config_lookup(const ah_section **out, ah_config *cfg, const char *name, c
  * (the server watches them). */
 void ah_config_invalidate(ah_config *cfg);
 
+/* %VAR% expansion of a value whose attribute is expanded="true" (names
+ * case-insensitive as on Windows; %SystemDrive% is $APPHOST_SYSTEM_DRIVE;
+ * unknown variables stay as written). Heap string: free with ah_free. */
+char *ah_expand(const char *value);
+
+/* A Windows-style physical path as a Linux path: %VAR% expansion, '\' to '/',
+ * and a drive letter ("C:") mapped to $APPHOST_SYSTEM_DRIVE (default
+ * /srv/apphost). Heap string: free with ah_free. */
+char *ah_physical_path(const char *value);
+
+/* True when the store's schema defines section `name`. */
+bool ah_config_has_schema(const ah_config *cfg, const char *name);
+
 /* Names of the sections declared for path (schema-defined and registered),
  * in declaration order; the array and strings belong to cfg until the next call. */
 int ah_config_section_names(const char *const **names, size_t *n, ah_config *cfg,

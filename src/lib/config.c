@@ -172,9 +172,12 @@ int ah__config_file(ah_cfile **out, ah_config *cfg, const char *path, const char
 	/* the key string must live as long as the map: keep it in the file's arena */
 	const char *k = ah_arena_strdup(f->arena, ah_buf_cstr(&key));
 	ah_buf_free(&key);
-	if (!k || remember(cfg, f) < 0 || ah_map_put(&cfg->files, k, f) < 0) {
+	if (!k || remember(cfg, f) < 0) {
+		ah__cfile_free(f);
 		return AH_ENOMEM;
 	}
+	if (ah_map_put(&cfg->files, k, f) < 0)
+		return AH_ENOMEM; /* f is on the file list: freed with the store */
 	if (reload && is_apphost)
 		drop_sites(cfg); /* the sites index depends on applicationHost.config */
 	*out = f;
@@ -306,6 +309,16 @@ char *ah__physical_path(const char *raw)
 	return x;
 }
 
+char *ah_expand(const char *value)
+{
+	return value ? ah__expand_env(value) : NULL;
+}
+
+char *ah_physical_path(const char *value)
+{
+	return value ? ah__physical_path(value) : NULL;
+}
+
 int ah_config_path_normalize(char **out, ah_config *cfg, const char *path)
 {
 	*out = NULL;
@@ -380,6 +393,11 @@ int ah_config_section(ah_section **out, ah_config *cfg, const char *name, const 
 	rc = ah__merge_section(out, cfg, name, norm);
 	ah_free(norm);
 	return rc;
+}
+
+bool ah_config_has_schema(const ah_config *cfg, const char *name)
+{
+	return cfg && name && ah__schema_section(cfg->schema, name) != NULL;
 }
 
 int ah_config_section_names(const char *const **names, size_t *n, ah_config *cfg,

@@ -36,9 +36,11 @@
  * The provider of a value is looked up (case-insensitively) in the effective
  * <configProtectedData><providers> of MACHINE/WEBROOT/APPHOST. Every provider
  * is implemented by the format above, whatever its type; its keyContainerName
- * names the key. When the store declares no provider (no section, or an
- * empty list), the standard pair is used: AesProvider -> iisConfigurationKey,
- * IISWASOnlyAesProvider -> iisWasKey.
+ * names the key. When the store declares no provider (the section is not
+ * registered, its schema is not loaded, or its list is empty), the standard
+ * pair is used: AesProvider -> iisConfigurationKey, IISWASOnlyAesProvider ->
+ * iisWasKey. The section is read through the store's cache
+ * (ah_config_lookup), like every other reader of the configuration.
  *
  * A key is the file <config_dir>/keys/<keyContainerName>.key holding exactly
  * 32 random bytes. Encryption creates a missing key: RAND_bytes into a temp
@@ -83,7 +85,7 @@
 /* ---- base64 ------------------------------------------------------------- */
 
 static const char b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 int ah__b64_encode(char **out, const unsigned char *p, size_t n)
 {
@@ -205,12 +207,12 @@ int ah_crypt_provider(char **out, const char *value)
 {
 	if (!out)
 		return ah_error_set(AH_EINVALID, AH_HR_INVALID_ARG, NULL, 0,
-				    "ah_crypt_provider: no output given");
+		                    "ah_crypt_provider: no output given");
 	*out = NULL;
 	enc_parts p;
 	if (!parse_value(value, &p))
 		return ah_error_set(AH_EINVALID, AH_HR_INVALID_ARG, NULL, 0,
-				    "The value is not an encrypted value ([enc:provider:...:enc])");
+		                    "The value is not an encrypted value ([enc:provider:...:enc])");
 	*out = ah_strndup(p.provider, p.provider_len);
 	return *out ? 0 : AH_ENOMEM;
 }
@@ -234,8 +236,8 @@ static const struct {
 	const char *name;
 	const char *container;
 } std_providers[] = {
-	{"AesProvider", IIS_CONFIG_KEY},
-	{"IISWASOnlyAesProvider", "iisWasKey"},
+    {"AesProvider", IIS_CONFIG_KEY},
+    {"IISWASOnlyAesProvider", "iisWasKey"},
 };
 
 static void provider_free(provider *p)
@@ -248,7 +250,7 @@ static void provider_free(provider *p)
 static int provider_not_found(const char *name)
 {
 	return ah_error_set(AH_ENOTFOUND, AH_HR_NOT_FOUND, NULL, 0,
-			    "The protection provider '%s' was not found.", name);
+	                    "The protection provider '%s' was not found.", name);
 }
 
 static int provider_set(provider *p, const char *name, const char *container)
@@ -286,10 +288,11 @@ static int find_provider(provider *p, ah_config *cfg, const char *name)
 {
 	p->name = p->container = NULL;
 	bool had_error = ah_error_last() != NULL;
-	ah_section *s = NULL;
-	int rc = ah_config_section(&s, cfg, "configProtectedData", APPHOST_PATH);
+	const ah_section *s = NULL;
+	if (!ah_config_has_schema(cfg, "configProtectedData"))
+		return std_provider(p, name);
+	int rc = ah_config_lookup(&s, cfg, "configProtectedData", APPHOST_PATH);
 	if (rc == AH_ENOTFOUND) {
-		/* no such section here: nothing is declared */
 		if (!had_error)
 			ah_error_clear();
 		return std_provider(p, name);
@@ -297,34 +300,29 @@ static int find_provider(provider *p, ah_config *cfg, const char *name)
 	if (rc < 0)
 		return rc;
 	const ah_elem *list = ah_elem_child(ah_section_root(s), "providers");
-	if (!list || ah_elem_item_count(list) == 0) {
-		ah_section_free(s);
+	if (!list || ah_elem_item_count(list) == 0)
 		return std_provider(p, name);
-	}
 	const ah_elem *item = ah_elem_find_item(list, "name", name);
-	if (!item) {
-		ah_section_free(s);
+	if (!item)
 		return provider_not_found(name);
-	}
 	const char *decl = ah_elem_get(item, "name");
 	const char *container = ah_elem_get(item, "keyContainerName");
 	if (strchr(decl, ':') || !*decl) {
 		rc = ah_error_set(AH_ECONFIG, AH_HR_INVALID_DATA, NULL, 0,
-				  "The protection provider name '%s' cannot be used in an "
-				  "encrypted value",
-				  decl);
+		                  "The protection provider name '%s' cannot be used in an "
+		                  "encrypted value",
+		                  decl);
 	} else if (!*container) {
 		rc = ah_error_set(AH_ECONFIG, AH_HR_INVALID_DATA, NULL, 0,
-				  "The protection provider '%s' has no keyContainerName", decl);
+		                  "The protection provider '%s' has no keyContainerName", decl);
 	} else if (!key_name_ok(container)) {
 		rc = ah_error_set(AH_ECONFIG, AH_HR_INVALID_DATA, NULL, 0,
-				  "The keyContainerName '%s' of the protection provider '%s' is "
-				  "not a valid key name",
-				  container, decl);
+		                  "The keyContainerName '%s' of the protection provider '%s' is "
+		                  "not a valid key name",
+		                  container, decl);
 	} else {
 		rc = provider_set(p, decl, container);
 	}
-	ah_section_free(s);
 	return rc;
 }
 
@@ -332,7 +330,7 @@ int ah_crypt_key_container(char **out, ah_config *cfg, const char *provider_name
 {
 	if (!out || !cfg || !provider_name)
 		return ah_error_set(AH_EINVALID, AH_HR_INVALID_ARG, NULL, 0,
-				    "ah_crypt_key_container: missing argument");
+		                    "ah_crypt_key_container: missing argument");
 	*out = NULL;
 	provider p;
 	int rc = find_provider(&p, cfg, provider_name);
@@ -348,11 +346,11 @@ int ah_crypt_key_path(char **out, ah_config *cfg, const char *key_container)
 {
 	if (!out || !cfg || !key_container)
 		return ah_error_set(AH_EINVALID, AH_HR_INVALID_ARG, NULL, 0,
-				    "ah_crypt_key_path: missing argument");
+		                    "ah_crypt_key_path: missing argument");
 	*out = NULL;
 	if (!key_name_ok(key_container))
 		return ah_error_set(AH_EINVALID, AH_HR_INVALID_ARG, NULL, 0,
-				    "'%s' is not a valid key name", key_container);
+		                    "'%s' is not a valid key name", key_container);
 	ah_buf b = AH_BUF_INIT;
 	ah_buf_printf(&b, "%s/keys/%s.key", ah_config_dir(cfg), key_container);
 	if (ah_buf_oom(&b)) {
@@ -406,7 +404,7 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 /* Read key `name` from path. Returns 0, 1 when the file does not exist and
  * missing_ok (no error set), or a negative code. */
 static int key_read(unsigned char key[AH__CRYPT_KEY_LEN], const char *name, const char *path,
-		    bool missing_ok)
+                    bool missing_ok)
 {
 	char eb[128];
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
@@ -416,36 +414,36 @@ static int key_read(unsigned char key[AH__CRYPT_KEY_LEN], const char *name, cons
 			return 1;
 		if (e == ENOENT)
 			return ah_error_set(AH_ENOTFOUND, AH_HR_FILE_NOT_FOUND, NULL, 0,
-					    "The key '%s' does not exist (%s)", name, path);
+			                    "The key '%s' does not exist (%s)", name, path);
 		if (e == EACCES || e == EPERM)
 			return ah_error_set(AH_EIO, AH_HR_ACCESS_DENIED, NULL, 0,
-					    "Cannot read the key '%s': permission denied (%s)",
-					    name, path);
+			                    "Cannot read the key '%s': permission denied (%s)",
+			                    name, path);
 		if (e == ELOOP)
 			return ah_error_set(AH_EIO, AH_HR_ACCESS_DENIED, NULL, 0,
-					    "Cannot read the key '%s': %s is a symbolic link",
-					    name, path);
-		return ah_error_set(AH_EIO, 0, NULL, 0, "Cannot read the key '%s' (%s): %s",
-				    name, path, errtext(e, eb, sizeof(eb)));
+			                    "Cannot read the key '%s': %s is a symbolic link", name,
+			                    path);
+		return ah_error_set(AH_EIO, 0, NULL, 0, "Cannot read the key '%s' (%s): %s", name,
+		                    path, errtext(e, eb, sizeof(eb)));
 	}
 	struct stat st;
 	int rc = 0;
 	if (fstat(fd, &st) < 0) {
 		rc = ah_error_set(AH_EIO, 0, NULL, 0, "Cannot read the key '%s' (%s): %s", name,
-				  path, errtext(errno, eb, sizeof(eb)));
+		                  path, errtext(errno, eb, sizeof(eb)));
 	} else if (!S_ISREG(st.st_mode)) {
 		rc = ah_error_set(AH_ECONFIG, AH_HR_INVALID_DATA, NULL, 0,
-				  "The key '%s' is damaged: %s is not a regular file", name, path);
+		                  "The key '%s' is damaged: %s is not a regular file", name, path);
 	} else if (st.st_size != AH__CRYPT_KEY_LEN) {
 		rc = ah_error_set(AH_ECONFIG, AH_HR_INVALID_DATA, NULL, 0,
-				  "The key '%s' is damaged: %s holds %lld bytes instead of %d",
-				  name, path, (long long)st.st_size, AH__CRYPT_KEY_LEN);
+		                  "The key '%s' is damaged: %s holds %lld bytes instead of %d",
+		                  name, path, (long long)st.st_size, AH__CRYPT_KEY_LEN);
 	} else if (read_all(fd, key, AH__CRYPT_KEY_LEN) < 0) {
 		int e = errno;
-		rc = e ? ah_error_set(AH_EIO, 0, NULL, 0, "Cannot read the key '%s' (%s): %s",
-				      name, path, errtext(e, eb, sizeof(eb)))
+		rc = e ? ah_error_set(AH_EIO, 0, NULL, 0, "Cannot read the key '%s' (%s): %s", name,
+		                      path, errtext(e, eb, sizeof(eb)))
 		       : ah_error_set(AH_ECONFIG, AH_HR_INVALID_DATA, NULL, 0,
-				      "The key '%s' is damaged: %s is too short", name, path);
+		                      "The key '%s' is damaged: %s is too short", name, path);
 	}
 	close(fd);
 	if (rc < 0)
@@ -487,7 +485,7 @@ static bool group_gid(const char *name, gid_t *gid)
  * group exists and the file can be given to it. */
 static int key_set_mode(int fd, const char *name)
 {
-	gid_t gid;
+	gid_t gid = 0;
 	if (ah_strcaseeq(name, IIS_CONFIG_KEY) && group_gid(AH__CRYPT_IUSRS_GROUP, &gid) &&
 	    fchown(fd, (uid_t)-1, gid) == 0)
 		return fchmod(fd, 0640);
@@ -495,8 +493,8 @@ static int key_set_mode(int fd, const char *name)
 }
 
 typedef struct key_files {
-	char *dir;  /* <config_dir>/keys */
-	char *tmp;  /* the temp file, while it exists */
+	char *dir; /* <config_dir>/keys */
+	char *tmp; /* the temp file, while it exists */
 } key_files;
 
 static int key_write_tmp(key_files *kf, unsigned char key[AH__CRYPT_KEY_LEN], const char *name)
@@ -508,28 +506,28 @@ static int key_write_tmp(key_files *kf, unsigned char key[AH__CRYPT_KEY_LEN], co
 		ah_free(kf->tmp);
 		kf->tmp = NULL;
 		return ah_error_set(AH_EIO, e == EACCES ? AH_HR_ACCESS_DENIED : 0, NULL, 0,
-				    "Cannot create the key '%s' in %s: %s", name, kf->dir,
-				    errtext(e, eb, sizeof(eb)));
+		                    "Cannot create the key '%s' in %s: %s", name, kf->dir,
+		                    errtext(e, eb, sizeof(eb)));
 	}
 	int rc = 0;
 	if (RAND_bytes(key, AH__CRYPT_KEY_LEN) != 1) {
 		ERR_clear_error();
 		rc = ah_error_set(AH_ERROR, 0, NULL, 0,
-				  "Cannot create the key '%s': the random generator failed", name);
+		                  "Cannot create the key '%s': the random generator failed", name);
 	} else if (key_set_mode(fd, name) < 0 || write_all(fd, key, AH__CRYPT_KEY_LEN) < 0 ||
-		   fsync(fd) < 0) {
-		rc = ah_error_set(AH_EIO, 0, NULL, 0, "Cannot write the key '%s' in %s: %s",
-				  name, kf->dir, errtext(errno, eb, sizeof(eb)));
+	           fsync(fd) < 0) {
+		rc = ah_error_set(AH_EIO, 0, NULL, 0, "Cannot write the key '%s' in %s: %s", name,
+		                  kf->dir, errtext(errno, eb, sizeof(eb)));
 	}
 	if (close(fd) < 0 && rc == 0)
-		rc = ah_error_set(AH_EIO, 0, NULL, 0, "Cannot write the key '%s' in %s: %s",
-				  name, kf->dir, errtext(errno, eb, sizeof(eb)));
+		rc = ah_error_set(AH_EIO, 0, NULL, 0, "Cannot write the key '%s' in %s: %s", name,
+		                  kf->dir, errtext(errno, eb, sizeof(eb)));
 	return rc;
 }
 
 /* Create key `name` at path, or read the one another process created first. */
 static int key_create(unsigned char key[AH__CRYPT_KEY_LEN], ah_config *cfg, const char *name,
-		      const char *path)
+                      const char *path)
 {
 	char eb[128];
 	key_files kf = {NULL, NULL};
@@ -548,8 +546,8 @@ static int key_create(unsigned char key[AH__CRYPT_KEY_LEN], ah_config *cfg, cons
 	} else if (errno != EEXIST) {
 		int e = errno;
 		rc = ah_error_set(AH_EIO, e == EACCES ? AH_HR_ACCESS_DENIED : 0, NULL, 0,
-				  "Cannot create the key folder %s: %s", kf.dir,
-				  errtext(e, eb, sizeof(eb)));
+		                  "Cannot create the key folder %s: %s", kf.dir,
+		                  errtext(e, eb, sizeof(eb)));
 		goto out;
 	}
 	if ((rc = key_write_tmp(&kf, key, name)) < 0)
@@ -561,9 +559,10 @@ static int key_create(unsigned char key[AH__CRYPT_KEY_LEN], ah_config *cfg, cons
 		OPENSSL_cleanse(key, AH__CRYPT_KEY_LEN);
 		rc = key_read(key, name, path, false);
 	} else {
-		rc = ah_error_set(AH_EIO, errno == EACCES ? AH_HR_ACCESS_DENIED : 0, NULL, 0,
-				  "Cannot create the key '%s' (%s): %s", name, path,
-				  errtext(errno, eb, sizeof(eb)));
+		int e = errno;
+		rc = ah_error_set(AH_EIO, e == EACCES ? AH_HR_ACCESS_DENIED : 0, NULL, 0,
+		                  "Cannot create the key '%s' (%s): %s", name, path,
+		                  errtext(e, eb, sizeof(eb)));
 	}
 out:
 	if (kf.tmp) {
@@ -578,7 +577,7 @@ out:
 
 /* The key of container `name`, created when missing and create is true. */
 static int key_get(unsigned char key[AH__CRYPT_KEY_LEN], ah_config *cfg, const char *name,
-		   bool create)
+                   bool create)
 {
 	char *path = NULL;
 	int rc = ah_crypt_key_path(&path, cfg, name);
@@ -593,8 +592,7 @@ static int key_get(unsigned char key[AH__CRYPT_KEY_LEN], ah_config *cfg, const c
 
 /* ---- AES-256-GCM --------------------------------------------------------- */
 
-static const unsigned char blob_header[AH__CRYPT_HDR_LEN] = {'A', 'H', 'E', 'N',
-							     AH__CRYPT_VERSION};
+static const unsigned char blob_header[AH__CRYPT_HDR_LEN] = {'A', 'H', 'E', 'N', AH__CRYPT_VERSION};
 
 /* The AAD after the header: the provider name folded to lower case. */
 static char *aad_name(const char *provider_name)
@@ -615,7 +613,7 @@ static int crypto_failed(const char *what)
 
 /* Encrypt n bytes of pt into a new blob. */
 static int seal(unsigned char **blob, size_t *blen, const unsigned char *key,
-		const char *provider_name, const char *pt, size_t n)
+                const char *provider_name, const char *pt, size_t n)
 {
 	*blob = NULL;
 	*blen = 0;
@@ -660,7 +658,7 @@ out:
  * string. Returns 0, 1 when the tag does not match (no error set), or a
  * negative code. */
 static int open_blob(char **out, const unsigned char *key, const char *provider_name,
-		     const unsigned char *b, size_t blen)
+                     const unsigned char *b, size_t blen)
 {
 	*out = NULL;
 	const unsigned char *nonce = b + AH__CRYPT_HDR_LEN;
@@ -681,7 +679,8 @@ static int open_blob(char **out, const unsigned char *key, const char *provider_
 	    EVP_DecryptInit_ex(ctx, NULL, NULL, key, nonce) != 1 ||
 	    EVP_DecryptUpdate(ctx, NULL, &len, b, AH__CRYPT_HDR_LEN) != 1 ||
 	    EVP_DecryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) != 1 ||
-	    EVP_DecryptUpdate(ctx, (unsigned char *)pt, &len, ct, (int)n) != 1 || (size_t)len != n ||
+	    EVP_DecryptUpdate(ctx, (unsigned char *)pt, &len, ct, (int)n) != 1 ||
+	    (size_t)len != n ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, AH__CRYPT_TAG_LEN, tag) != 1) {
 		rc = crypto_failed("decryption");
 		goto out;
@@ -712,13 +711,13 @@ int ah_crypt_encrypt(char **out, ah_config *cfg, const char *provider_name, cons
 {
 	if (!out || !cfg || !provider_name || !plaintext)
 		return ah_error_set(AH_EINVALID, AH_HR_INVALID_ARG, NULL, 0,
-				    "ah_crypt_encrypt: missing argument");
+		                    "ah_crypt_encrypt: missing argument");
 	*out = NULL;
 	size_t n = strlen(plaintext);
 	if (n > AH__CRYPT_MAX_TEXT)
 		return ah_error_set(AH_EINVALID, AH_HR_INVALID_ARG, NULL, 0,
-				    "The value is too long to be encrypted (%zu bytes, at most %u)",
-				    n, AH__CRYPT_MAX_TEXT);
+		                    "The value is too long to be encrypted (%zu bytes, at most %u)",
+		                    n, AH__CRYPT_MAX_TEXT);
 	provider p;
 	int rc = find_provider(&p, cfg, provider_name);
 	if (rc < 0)
@@ -751,10 +750,10 @@ int ah_crypt_encrypt(char **out, ah_config *cfg, const char *provider_name, cons
 static int foreign_value(const char *provider_name)
 {
 	return ah_error_set(AH_EINVALID, AH_HR_INVALID_DATA, NULL, 0,
-			    "The value was encrypted by another machine's key (provider '%s') and "
-			    "cannot be decrypted here; set it again to encrypt it with this "
-			    "machine's key",
-			    provider_name);
+	                    "The value was encrypted by another machine's key (provider '%s') and "
+	                    "cannot be decrypted here; set it again to encrypt it with this "
+	                    "machine's key",
+	                    provider_name);
 }
 
 /* Decrypt the payload of an encrypted value whose provider is p. */
@@ -765,22 +764,21 @@ static int decrypt_payload(char **out, ah_config *cfg, const provider *p, const 
 	int rc = ah__b64_decode(&blob, &blen, parts->payload, parts->payload_len);
 	if (rc == AH_EINVALID)
 		return ah_error_set(AH_EINVALID, AH_HR_INVALID_DATA, NULL, 0,
-				    "The encrypted value of provider '%s' is damaged: its payload "
-				    "is not base64",
-				    p->name);
+		                    "The encrypted value of provider '%s' is damaged: its payload "
+		                    "is not base64",
+		                    p->name);
 	if (rc < 0)
 		return rc;
-	if (blen < AH__CRYPT_MIN_BLOB ||
-	    memcmp(blob, blob_header, AH__CRYPT_MAGIC_LEN) != 0) {
+	if (blen < AH__CRYPT_MIN_BLOB || memcmp(blob, blob_header, AH__CRYPT_MAGIC_LEN) != 0) {
 		rc = foreign_value(p->name);
 	} else if (blob[AH__CRYPT_MAGIC_LEN] != AH__CRYPT_VERSION) {
 		rc = ah_error_set(AH_EINVALID, AH_HR_NOT_SUPPORTED, NULL, 0,
-				  "The encrypted value of provider '%s' has format version %u, "
-				  "which this version of apphost cannot read",
-				  p->name, (unsigned)blob[AH__CRYPT_MAGIC_LEN]);
+		                  "The encrypted value of provider '%s' has format version %u, "
+		                  "which this version of apphost cannot read",
+		                  p->name, (unsigned)blob[AH__CRYPT_MAGIC_LEN]);
 	} else if (blen - AH__CRYPT_MIN_BLOB > AH__CRYPT_MAX_TEXT) {
 		rc = ah_error_set(AH_EINVALID, AH_HR_INVALID_DATA, NULL, 0,
-				  "The encrypted value of provider '%s' is too long", p->name);
+		                  "The encrypted value of provider '%s' is too long", p->name);
 	} else {
 		unsigned char key[AH__CRYPT_KEY_LEN];
 		rc = key_get(key, cfg, p->container, false);
@@ -789,9 +787,9 @@ static int decrypt_payload(char **out, ah_config *cfg, const provider *p, const 
 		OPENSSL_cleanse(key, sizeof(key));
 		if (rc == 1)
 			rc = ah_error_set(AH_EINVALID, AH_HR_INVALID_DATA, NULL, 0,
-					  "Cannot decrypt the value of provider '%s': the key "
-					  "'%s' does not match it, or the value was modified",
-					  p->name, p->container);
+			                  "Cannot decrypt the value of provider '%s': the key "
+			                  "'%s' does not match it, or the value was modified",
+			                  p->name, p->container);
 	}
 	ah_free(blob);
 	return rc;
@@ -801,7 +799,7 @@ int ah_crypt_decrypt(char **out, ah_config *cfg, const char *value)
 {
 	if (!out || !cfg || !value)
 		return ah_error_set(AH_EINVALID, AH_HR_INVALID_ARG, NULL, 0,
-				    "ah_crypt_decrypt: missing argument");
+		                    "ah_crypt_decrypt: missing argument");
 	*out = NULL;
 	enc_parts parts;
 	if (!parse_value(value, &parts)) {

@@ -9,12 +9,12 @@
 
 #include <stddef.h>
 
-#define AH__CRYPT_KEY_LEN 32    /* AES-256 */
-#define AH__CRYPT_NONCE_LEN 12  /* GCM nonce */
-#define AH__CRYPT_TAG_LEN 16    /* GCM tag */
-#define AH__CRYPT_MAGIC "AHEN"  /* first 4 bytes of every payload blob */
+#define AH__CRYPT_KEY_LEN 32   /* AES-256 */
+#define AH__CRYPT_NONCE_LEN 12 /* GCM nonce */
+#define AH__CRYPT_TAG_LEN 16   /* GCM tag */
+#define AH__CRYPT_MAGIC "AHEN" /* first 4 bytes of every payload blob */
 #define AH__CRYPT_MAGIC_LEN 4
-#define AH__CRYPT_VERSION 1     /* the byte after the magic */
+#define AH__CRYPT_VERSION 1 /* the byte after the magic */
 #define AH__CRYPT_HDR_LEN (AH__CRYPT_MAGIC_LEN + 1)
 /* Smallest blob: header, nonce and tag around an empty ciphertext. */
 #define AH__CRYPT_MIN_BLOB (AH__CRYPT_HDR_LEN + AH__CRYPT_NONCE_LEN + AH__CRYPT_TAG_LEN)
