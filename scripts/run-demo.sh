@@ -20,7 +20,7 @@ export APPHOST_DEMO_ROOT=$PWD/etc/demo
 appcmd=$build/appcmd
 
 run() {
-	echo "\$ appcmd $*"
+	printf "$ appcmd"; printf " %q" "$@"; echo
 	"$appcmd" "$@"
 	echo
 }

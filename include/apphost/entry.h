@@ -40,6 +40,7 @@ typedef struct ah_attr_info {
 	bool encrypted;    /* persisted encrypted ([enc:...:enc]) */
 	bool expanded;     /* %VAR% are expanded when the value is used */
 	bool unrecognized; /* not in the schema (allowUnrecognizedAttributes) */
+	bool runtime;      /* runtime state (schema extension): never in a file */
 } ah_attr_info;
 
 void ah_section_free(ah_section *s);
@@ -47,6 +48,18 @@ const char *ah_section_name(const ah_section *s);
 const char *ah_section_path(const ah_section *s);
 /* The section's root element (never NULL). */
 const ah_elem *ah_section_root(const ah_section *s);
+
+/* Delegation state of the section at its path (what IIS's
+ * SectionInformation reports): the overrideMode of a location tag for exactly
+ * this path ("Inherit" when none), the mode in force for a configuration file
+ * at this path ("Allow" or "Deny"), and whether such a file may not set the
+ * section (locked). */
+const char *ah_section_override_mode(const ah_section *s);
+const char *ah_section_override_mode_effective(const ah_section *s);
+bool ah_section_is_locked(const ah_section *s);
+
+/* True for runtime-state elements (schema extension) that files never hold. */
+bool ah_elem_is_runtime(const ah_elem *e);
 
 /* The element's XML tag (an item's add directive name, e.g. "add", "site"). */
 const char *ah_elem_tag(const ah_elem *e);

@@ -172,6 +172,8 @@ struct ah_elem {
 
 struct ah_section {
 	ah_arena *arena;
+	int location_mode;  /* ah_omode of a location tag for exactly this path */
+	int effective_mode; /* ah_omode (ALLOW/DENY) for a file at this path */
 	const ah_section_schema *schema;
 	const char *name;
 	const char *path;

@@ -28,6 +28,31 @@ const ah_elem *ah_section_root(const ah_section *s)
 	return s->root;
 }
 
+static const char *mode_name(int m)
+{
+	return m == AH_OM_ALLOW ? "Allow" : m == AH_OM_DENY ? "Deny" : "Inherit";
+}
+
+const char *ah_section_override_mode(const ah_section *s)
+{
+	return mode_name(s->location_mode);
+}
+
+const char *ah_section_override_mode_effective(const ah_section *s)
+{
+	return mode_name(s->effective_mode == AH_OM_DENY ? AH_OM_DENY : AH_OM_ALLOW);
+}
+
+bool ah_section_is_locked(const ah_section *s)
+{
+	return s->effective_mode == AH_OM_DENY;
+}
+
+bool ah_elem_is_runtime(const ah_elem *e)
+{
+	return e->schema->extension;
+}
+
 const char *ah_elem_tag(const ah_elem *e)
 {
 	return e->tag;
@@ -98,6 +123,7 @@ bool ah__elem_effective(const ah_elem *e, const ah_attr_schema *a, ah_attr_info 
 	out->name = a->name;
 	out->encrypted = a->encrypted;
 	out->expanded = a->expanded;
+	out->runtime = a->extension;
 	for (const ah_elem *x = e; x; x = x->defaults) {
 		const ah_attrval *v = ah__elem_own_attr(x, a->name);
 		if (v) {

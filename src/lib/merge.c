@@ -87,6 +87,17 @@ ah_elem *ah__elem_new(ah_section *s, const ah_elem_schema *schema, const char *t
 	return e;
 }
 
+/* The collection-defaults element `name` of the nearest ancestor of e that has
+ * one: site/applicationDefaults takes its own defaults from
+ * sites/applicationDefaults. */
+static ah_elem *upper_defaults(ah_elem *e, const char *name)
+{
+	for (ah_elem *p = e->parent; p; p = p->parent)
+		if (ah__schema_elem(p->schema, name))
+			return ah__elem_child_named(p, name);
+	return NULL;
+}
+
 ah_elem *ah__elem_child(ah_elem *e, size_t i)
 {
 	if (i >= e->schema->nelems)
@@ -96,9 +107,12 @@ ah_elem *ah__elem_child(ah_elem *e, size_t i)
 		ah_elem *c = ah__elem_new(e->section, cs, cs->name, e);
 		if (!c)
 			return NULL;
-		if (e->defaults)
-			c->defaults = ah__elem_child_named(e->defaults, cs->name);
 		e->children[i] = c;
+		if (e->schema->coll && e->schema->coll->default_element &&
+		    strcmp(e->schema->coll->default_element, cs->name) == 0)
+			c->defaults = upper_defaults(e, cs->name);
+		else if (e->defaults)
+			c->defaults = ah__elem_child_named(e->defaults, cs->name);
 	}
 	return e->children[i];
 }
@@ -583,18 +597,7 @@ static void list_remove(itemlist *l, size_t i)
 static ah_elem *defaults_for(ah_elem *e)
 {
 	const char *dn = e->schema->coll->default_element;
-	if (!dn)
-		return NULL;
-	ah_elem *d = ah__elem_child_named(e, dn);
-	if (!d || d->defaults)
-		return d;
-	for (ah_elem *p = e->parent; p; p = p->parent) {
-		if (ah__schema_elem(p->schema, dn)) {
-			d->defaults = ah__elem_child_named(p, dn);
-			break;
-		}
-	}
-	return d;
+	return dn ? ah__elem_child_named(e, dn) : NULL;
 }
 
 static int do_add(const mctx *m, ah_elem *e, const ah_xnode *c, dupidx *idx, itemlist *loc)
@@ -951,6 +954,28 @@ static int check_contrib(const mctx *m, const contrib *v, size_t k, const ah_sec
 	return 0;
 }
 
+/* The section's delegation state at the target path: the mode a configuration
+ * file at the target's level would be under (locations of files above it, then
+ * the registration's default), and the overrideMode of a location tag naming
+ * exactly the target path. */
+static void delegation_state(ah_section *sec, const contrib *v, size_t n, const ah_secdecl *d,
+			     const ah_chain *ch)
+{
+	size_t here = ch->n - 1;
+	ah_omode mode = AH_OM_ALLOW;
+	if (d && level_of_file(ch, d->file) < here)
+		mode = d->override_default;
+	sec->location_mode = AH_OM_INHERIT;
+	for (size_t i = 0; i < n; i++) {
+		const ah_loc *loc = v[i].use->loc;
+		if (v[i].file_level < here && loc->mode != AH_OM_INHERIT)
+			mode = loc->mode;
+		if (v[i].level == here && loc->is_location && loc->mode != AH_OM_INHERIT)
+			sec->location_mode = loc->mode;
+	}
+	sec->effective_mode = mode;
+}
+
 static int merge_all(ah_section *sec, ah_config *cfg, const ah_chain *ch)
 {
 	for (size_t i = 0; i < ch->n; i++) {
@@ -971,6 +996,7 @@ static int merge_all(ah_section *sec, ah_config *cfg, const ah_chain *ch)
 				    "The configuration section '%s' cannot be read because it is "
 				    "missing a section declaration",
 				    sec->name);
+	delegation_state(sec, v, n, d, ch);
 	for (size_t k = 0; k < n; k++) {
 		const ah_secuse *u = v[k].use;
 		mctx m = {.cfg = cfg, .sec = sec, .use = u, .owner = u->owner,

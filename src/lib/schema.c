@@ -47,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Far deeper than any real schema (they nest about eight levels); the limit
  * keeps hostile input from exhausting the stack. */
@@ -401,6 +402,8 @@ static int add_elem(loader *L, ah_elem_schema *e, const ah_xnode *n, bool ext, i
 	c->allow_unrecognized |= unrecognized;
 	/* an extension element is runtime state: so is everything inside it */
 	const char *x = ah__xml_attr(n, "extension");
+	if (ext || (x && *x))
+		c->extension = true;
 	return fill_elem(L, c, n, ext || (x && *x), depth + 1);
 }
 
@@ -659,9 +662,24 @@ static bool is_schema_name(const char *name)
 	return name[0] != '.' && len > 4 && ah_strcaseeq(name + len - 4, ".xml");
 }
 
+/* The core file IIS_schema.xml first (it defines the sections that other files
+ * extend, so its elements come first in merged declarations), then the others
+ * by name, ignoring case as Windows lists them. */
+static int schema_rank(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	return ah_strcaseeq(base, "IIS_schema.xml") ? 0 : 1;
+}
+
 static int cmp_paths(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	int rx = schema_rank(x), ry = schema_rank(y);
+	if (rx != ry)
+		return rx - ry;
+	int c = strcasecmp(x, y);
+	return c ? c : strcmp(x, y);
 }
 
 /* The paths of the schema files of dir, sorted by name, in *out (heap array

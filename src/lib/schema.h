@@ -87,6 +87,7 @@ typedef struct ah_elem_schema {
 	ah_coll_schema *coll; /* the element's own collection, or NULL */
 	bool allow_unrecognized;
 	bool is_collection_default;
+	bool extension; /* runtime state (extension="..."): never persisted */
 } ah_elem_schema;
 
 struct ah_coll_schema {

@@ -149,8 +149,8 @@ static void test_iis10_whole_set(void **state)
 	/* 148 sectionSchema elements in 14 files, 141 distinct names */
 	assert_int_equal(s->nlist, 141);
 	assert_int_equal(s->sections.len, 141);
-	/* files in strcmp order: ASPNET_schema.xml first, its first section first */
-	assert_string_equal(s->list[0]->name, "system.web/anonymousIdentification");
+	/* IIS_schema.xml first (the core file other files extend), its first section first */
+	assert_string_equal(s->list[0]->name, "system.applicationHost/applicationPools");
 	/* webFarms is declared in arr_schema.xml and again in webfarm.xml */
 	assert_true(section_index(s, "webFarms") <
 		    section_index(s, "system.webServer/rewrite/rules"));
@@ -660,6 +660,7 @@ static void test_load_dir_order(void **state)
 		{"b.xml", "<configSchema><sectionSchema name=\"from/b\"/></configSchema>"},
 		{"a.xml", "<configSchema><sectionSchema name=\"from/a\"/></configSchema>"},
 		{"C.XML", "<configSchema><sectionSchema name=\"from/C\"/></configSchema>"},
+		{"iis_SCHEMA.xml", "<configSchema><sectionSchema name=\"from/iis\"/></configSchema>"},
 		{"notes.txt", "not a schema"},
 		{".hidden.xml", "not a schema either"},
 	};
@@ -674,10 +675,12 @@ static void test_load_dir_order(void **state)
 	assert_int_equal(mkdir(path, 0700), 0);
 
 	ah_schema *s = load_dir_ok(sub);
-	assert_int_equal(s->nlist, 3);
-	assert_string_equal(s->list[0]->name, "from/C"); /* 'C' < 'a' < 'b' */
+	/* IIS_schema.xml (any case) first, then by name ignoring case, as Windows lists them */
+	assert_int_equal(s->nlist, 4);
+	assert_string_equal(s->list[0]->name, "from/iis");
 	assert_string_equal(s->list[1]->name, "from/a");
 	assert_string_equal(s->list[2]->name, "from/b");
+	assert_string_equal(s->list[3]->name, "from/C");
 	ah__schema_free(s);
 
 	snprintf(path, sizeof(path), "%s/empty", sub);

@@ -1,0 +1,65 @@
+/*
+ * appcmd: small questions about configuration elements that several output
+ * modes ask.
+ *
+ * Runtime state: schema extensions (IIS's rscaext.xml) declare attributes
+ * such as a site's `state` that are computed at run time and never stored.
+ * The engine lists them among an element's attributes but does not answer
+ * for them by name (ah_elem_attr), which is how they are told apart here.
+ * Elements declared as runtime state (workerProcesses) cannot be told apart
+ * through the public API yet; their attributes are skipped all the same.
+ *
+ * Encrypted values: an encrypted attribute with an empty payload
+ * ("[enc:AesProvider::enc]", the schema default of every password) decrypts
+ * to the empty string and is shown as "".
+ */
+#include "cli.h"
+
+#include "util/str.h"
+
+#include <string.h>
+
+bool cli_attr_is_runtime(const ah_elem *e, const ah_attr_info *info)
+{
+	ah_attr_info named;
+	if (info->unrecognized)
+		return false;
+	return !ah_elem_attr(e, info->name, &named);
+}
+
+const char *cli_attr_text(const ah_attr_info *info)
+{
+	const char *t = info->text ? info->text : "";
+	if (info->encrypted && strncmp(t, "[enc:", 5) == 0) {
+		const char *colon = strchr(t + 5, ':');
+		if (colon && strcmp(colon, "::enc]") == 0)
+			return "";
+	}
+	return t;
+}
+
+const ah_elem *cli_elem_child_ci(const ah_elem *e, const char *name)
+{
+	for (size_t i = 0; i < ah_elem_child_count(e); i++) {
+		const ah_elem *c = ah_elem_child_at(e, i);
+		if (c && ah_strcaseeq(ah_elem_tag(c), name))
+			return c;
+	}
+	return NULL;
+}
+
+bool cli_elem_has_content(const ah_elem *e)
+{
+	if (ah_elem_is_set(e) || ah_elem_item_count(e) > 0)
+		return true;
+	ah_attr_info info;
+	for (size_t i = 0; ah_elem_attr_at(e, i, &info); i++)
+		if (info.source == AH_VALUE_SET)
+			return true;
+	for (size_t i = 0; i < ah_elem_child_count(e); i++) {
+		const ah_elem *c = ah_elem_child_at(e, i);
+		if (c && cli_elem_has_content(c))
+			return true;
+	}
+	return false;
+}
