@@ -3,11 +3,9 @@
  * modes ask.
  *
  * Runtime state: schema extensions (IIS's rscaext.xml) declare attributes
- * such as a site's `state` that are computed at run time and never stored.
- * The engine lists them among an element's attributes but does not answer
- * for them by name (ah_elem_attr), which is how they are told apart here.
- * Elements declared as runtime state (workerProcesses) cannot be told apart
- * through the public API yet; their attributes are skipped all the same.
+ * such as a site's `state` and elements such as a pool's `workerProcesses`
+ * that are computed at run time and never stored; the engine flags them
+ * (ah_attr_info.runtime, ah_elem_is_runtime) and configuration views skip them.
  *
  * Encrypted values: an encrypted attribute with an empty payload
  * ("[enc:AesProvider::enc]", the schema default of every password) decrypts
@@ -21,10 +19,7 @@
 
 bool cli_attr_is_runtime(const ah_elem *e, const ah_attr_info *info)
 {
-	ah_attr_info named;
-	if (info->unrecognized)
-		return false;
-	return !ah_elem_attr(e, info->name, &named);
+	return info->runtime || ah_elem_is_runtime(e);
 }
 
 const char *cli_attr_text(const ah_attr_info *info)

@@ -27,8 +27,9 @@
  *           path="MACHINE/WEBROOT/APPHOST" overrideMode="Inherit" locked="false">
  *       <system.webServer-defaultDocument enabled="true">
  *
- * overrideMode and locked are not computed yet: they are always "Inherit"
- * and "false" (the engine does not expose a section's delegation state).
+ * overrideMode is the overrideMode of a location tag for exactly this path
+ * ("Inherit" when none); locked tells whether a configuration file at this
+ * path may not set the section (delegation denied above it).
  * /text:* and /text:ATTR treat each section as a CONFIG object with those
  * properties and the section element.
  */
@@ -83,9 +84,10 @@ static int show(lc *c, const ah_section *sec, cli_objlist *l)
 	if (!rc)
 		rc = cli_object_prop(l, o, "path", ah_section_path(sec), false);
 	if (!rc)
-		rc = cli_object_prop(l, o, "overrideMode", "Inherit", false);
+		rc = cli_object_prop(l, o, "overrideMode", ah_section_override_mode(sec), false);
 	if (!rc)
-		rc = cli_object_prop(l, o, "locked", "false", false);
+		rc = cli_object_prop(l, o, "locked", ah_section_is_locked(sec) ? "true" : "false",
+				     false);
 	if (rc < 0)
 		return cli_error_engine(c->out, rc);
 	const char *unknown = NULL, *v;

@@ -76,7 +76,7 @@ void cli_config_print(ah_buf *out, const ah_elem *e, const char *tag, int depth,
 	ah_buf_puts(out, ">\n");
 	for (size_t i = 0; i < nchild; i++) {
 		const ah_elem *c = ah_elem_child_at(e, i);
-		if (c)
+		if (c && !ah_elem_is_runtime(c))
 			cli_config_print(out, c, ah_elem_tag(c), depth + 1, style);
 	}
 	for (size_t i = 0; i < ah_elem_item_count(e); i++) {

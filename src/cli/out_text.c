@@ -48,7 +48,7 @@ static void detail_elem(ah_buf *out, const ah_elem *e, const char *tag, int dept
 	}
 	for (size_t i = 0; i < ah_elem_child_count(e); i++) {
 		const ah_elem *c = ah_elem_child_at(e, i);
-		if (c)
+		if (c && !ah_elem_is_runtime(c))
 			detail_elem(out, c, ah_elem_tag(c), depth + 2);
 	}
 	for (size_t i = 0; i < ah_elem_item_count(e); i++) {
