@@ -43,6 +43,72 @@ static const char *pick_schema_dir(const ah_config_opts *o, const char *dir, cha
 	return AH_SOURCE_SCHEMA_DIR;
 }
 
+/*
+ * redirection.config (spec §3.2): when its configurationRedirection section is
+ * enabled, applicationHost.config is read from the folder its `path` names
+ * (IIS uses a UNC share; here any folder, Windows paths mapped as usual).
+ * The file is read directly: it holds that one section.
+ */
+static int apply_redirection(ah_config *cfg)
+{
+	ah_buf p = AH_BUF_INIT;
+	ah_buf_printf(&p, "%s/redirection.config", cfg->dir);
+	if (ah_buf_oom(&p))
+		return AH_ENOMEM;
+	ah_arena *a = ah_arena_new();
+	char *data = NULL;
+	size_t len;
+	int rc = a ? ah_fs_read(&data, &len, NULL, ah_buf_cstr(&p)) : AH_ENOMEM;
+	if (rc == AH_ENOTFOUND) {
+		rc = 0;
+		goto out;
+	}
+	if (rc < 0) {
+		if (rc != AH_ENOMEM)
+			rc = ah_error_set(AH_ECONFIG, AH_HR_ACCESS_DENIED, ah_buf_cstr(&p), 0,
+					  "Cannot read configuration file due to insufficient "
+					  "permissions");
+		goto out;
+	}
+	ah_xdoc doc;
+	unsigned line;
+	rc = ah__xml_parse(&doc, a, data, len, &line);
+	if (rc < 0) {
+		if (rc != AH_ENOMEM)
+			rc = ah_error_set(AH_ECONFIG, AH_HR_INVALID_DATA, ah_buf_cstr(&p), line,
+					  "Configuration file is not well-formed XML");
+		goto out;
+	}
+	for (const ah_xnode *n = doc.root->first; n; n = n->next) {
+		if (strcmp(n->name, "configurationRedirection") != 0)
+			continue;
+		const char *en = ah__xml_attr(n, "enabled");
+		const char *path = ah__xml_attr(n, "path");
+		if (!en || !ah_strcaseeq(en, "true") || !path || !*path)
+			break;
+		char *dir = ah__physical_path(path);
+		if (!dir) {
+			rc = AH_ENOMEM;
+			goto out;
+		}
+		ah_buf f = AH_BUF_INIT;
+		ah_buf_printf(&f, "%s/applicationHost.config", dir);
+		ah_free(dir);
+		if (ah_buf_oom(&f)) {
+			rc = AH_ENOMEM;
+			goto out;
+		}
+		ah_free(cfg->apphost_path);
+		cfg->apphost_path = ah_buf_detach(&f);
+		break;
+	}
+out:
+	ah_free(data);
+	ah_arena_free(a);
+	ah_buf_free(&p);
+	return rc;
+}
+
 int ah_config_open(ah_config **out, const ah_config_opts *opts)
 {
 	*out = NULL;
@@ -62,6 +128,13 @@ int ah_config_open(ah_config **out, const ah_config_opts *opts)
 		ah_buf b = AH_BUF_INIT;
 		ah_buf_printf(&b, "%s/applicationHost.config", cfg->dir);
 		cfg->apphost_path = ah_buf_detach(&b);
+	}
+	if (!(opts && opts->apphost_file)) {
+		int rrc = apply_redirection(cfg);
+		if (rrc < 0) {
+			ah_config_free(cfg);
+			return rrc;
+		}
 	}
 	ah_buf b = AH_BUF_INIT;
 	ah_buf_printf(&b, "%s/framework/machine.config", cfg->dir);

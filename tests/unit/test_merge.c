@@ -814,6 +814,31 @@ static void t_lookup_cache(void **state)
 	assert_string_equal(ah_elem_get(ah_section_root(a), "enabled"), "false");
 }
 
+/* redirection.config moves applicationHost.config to another folder (spec §3.2). */
+static void t_redirection(void **state)
+{
+	(void)state;
+	setup_tree("");
+	char buf[16384];
+	snprintf(buf, sizeof(buf), "%s%s</configuration>\n", APPHOST_HEAD,
+		 "  <system.webServer><directoryBrowse enabled=\"true\" /></system.webServer>\n");
+	tu_write("share/applicationHost.config", buf);
+	tu_write("config/redirection.config",
+		 "<configuration>\n  <configSections><section name=\"configurationRedirection\" /></configSections>\n"
+		 "  <configurationRedirection enabled=\"true\" path=\"%ROOT%\\share\" />\n</configuration>\n");
+	ah_section *s = read_ok("system.webServer/directoryBrowse", "MACHINE/WEBROOT/APPHOST");
+	assert_string_equal(ah_elem_get(ah_section_root(s), "enabled"), "true");
+	ah_section_free(s);
+	assert_string_equal(ah_config_apphost_path(cfg), tu_path("share/applicationHost.config"));
+	ah_config_free(cfg);
+	cfg = NULL;
+	tu_write("config/redirection.config",
+		 "<configuration>\n  <configurationRedirection enabled=\"false\" path=\"%ROOT%\\share\" />\n</configuration>\n");
+	s = read_ok("system.webServer/directoryBrowse", "MACHINE/WEBROOT/APPHOST");
+	assert_string_equal(ah_elem_get(ah_section_root(s), "enabled"), "false");
+	ah_section_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -839,6 +864,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_lookup_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_redirection, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
