@@ -3,8 +3,9 @@
  *
  * Offsets: expat reports the byte index of the current event
  * (XML_GetCurrentByteIndex) and its length (XML_GetCurrentByteCount). A start
- * tag's event covers the whole tag; an empty-element tag "<a/>" produces a start
- * and an end event over the same bytes, which is how empty_tag is detected.
+ * tag's event covers the whole tag; an empty-element tag "<a/>" produces an
+ * end event of zero bytes just past the start tag, which is how empty_tag is
+ * detected.
  */
 #include "xml.h"
 
@@ -78,11 +79,9 @@ static void on_end(void *ud, const XML_Char *name)
 	size_t idx = (size_t)XML_GetCurrentByteIndex(b->parser);
 	size_t cnt = (size_t)XML_GetCurrentByteCount(b->parser);
 	ah_xnode *n = b->cur;
-	if (idx == n->start && cnt == 0) {
-		/* the end event of "<a/>" reports the start tag position and no bytes */
-		n->empty_tag = true;
-		n->end = n->start_end;
-	} else if (idx < n->start_end) {
+	if (cnt == 0) {
+		/* the end event of "<a/>" covers no bytes: it is reported just past
+		 * the start tag */
 		n->empty_tag = true;
 		n->end = n->start_end;
 	} else {
