@@ -462,7 +462,7 @@ int ah__cfile_load(ah_cfile **out, ah_config *cfg, const char *path, const char 
 		ah__cfile_free(f);
 		return AH_ENOMEM;
 	}
-	int rc = ah_fs_read(&f->data, &f->len, &f->id, path);
+	int rc = ah__config_read(cfg, &f->data, &f->len, &f->id, path);
 	if (rc == AH_ENOMEM) {
 		ah__cfile_free(f);
 		return rc;

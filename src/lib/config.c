@@ -118,6 +118,7 @@ int ah_config_open(ah_config **out, const ah_config_opts *opts)
 	ah_map_init(&cfg->files, false);
 	ah_map_init(&cfg->cache, true);
 	ah_map_init(&cfg->site_index, true);
+	ah_map_init(&cfg->overlay, false);
 	cfg->dir = dup_or_default(opts ? opts->config_dir : NULL, "APPHOST_CONFIG_DIR",
 				  "/etc/apphost");
 	if (!cfg->dir)
@@ -184,7 +185,9 @@ void ah_config_free(ah_config *cfg)
 		ah__cfile_free(cfg->filelist[i]);
 	ah_free(cfg->filelist);
 	ah_map_free(&cfg->files);
-	ah__schema_free(cfg->schema);
+	if (!cfg->borrowed_schema)
+		ah__schema_free(cfg->schema);
+	ah_map_free(&cfg->overlay);
 	ah_free(cfg->names);
 	ah_free(cfg->dir);
 	ah_free(cfg->apphost_path);
@@ -226,6 +229,11 @@ int ah__config_file(ah_cfile **out, ah_config *cfg, const char *path, const char
 		return AH_ENOMEM;
 	ah_cfile *f = ah_map_get(&cfg->files, ah_buf_cstr(&key));
 	bool reload = f != NULL;
+	if (f && ah_map_get(&cfg->overlay, path)) {
+		ah_buf_free(&key);
+		*out = f; /* an overlay does not change */
+		return 0;
+	}
 	if (f) {
 		ah_file_id id;
 		bool now = ah_fs_stat(&id, path) == 0;
@@ -278,9 +286,12 @@ int ah__config_sites(ah_config *cfg, const ah_section **out)
 {
 	*out = NULL;
 	if (!cfg->sites_loaded) {
-		ah_section *s;
-		cfg->sites_loaded = true;
+		ah_section *s = NULL;
+		/* the merge may reload applicationHost.config, which drops the
+		 * index: build the new one only once the merge is done */
 		int rc = ah__merge_section(&s, cfg, "system.applicationHost/sites", AH_APPHOST_PATH);
+		drop_sites(cfg);
+		cfg->sites_loaded = true;
 		if (rc < 0) {
 			cfg->sites_err = rc;
 			return rc;
@@ -581,4 +592,54 @@ int ah_config_lookup(const ah_section **out, ah_config *cfg, const char *name, c
 	cfg->cache_list = e;
 	*out = e->section;
 	return rc;
+}
+
+/* ---- validation views ---------------------------------------------------------- */
+
+int ah__config_read(ah_config *cfg, char **data, size_t *len, ah_file_id *id, const char *path)
+{
+	const ah_overlay *o = ah_map_get(&cfg->overlay, path);
+	if (!o)
+		return ah_fs_read(data, len, id, path);
+	*data = ah_strndup(o->data, o->len);
+	*len = o->len;
+	if (id)
+		memset(id, 0, sizeof(*id));
+	return *data ? 0 : AH_ENOMEM;
+}
+
+bool ah__config_exists(ah_config *cfg, const char *path)
+{
+	return ah_map_get(&cfg->overlay, path) != NULL || ah_fs_exists(path);
+}
+
+int ah__config_view(ah_config **out, const ah_config *cfg, const ah_map *overlay)
+{
+	*out = NULL;
+	ah_config *v = ah_calloc(1, sizeof(*v));
+	if (!v)
+		return AH_ENOMEM;
+	ah_map_init(&v->files, false);
+	ah_map_init(&v->cache, true);
+	ah_map_init(&v->site_index, true);
+	ah_map_init(&v->overlay, false);
+	v->schema = cfg->schema;
+	v->borrowed_schema = true;
+	v->dir = ah_strdup(cfg->dir);
+	v->apphost_path = ah_strdup(cfg->apphost_path);
+	v->machine_path = ah_strdup(cfg->machine_path);
+	v->rootweb_path = ah_strdup(cfg->rootweb_path);
+	if (!v->dir || !v->apphost_path || !v->machine_path || !v->rootweb_path) {
+		ah_config_free(v);
+		return AH_ENOMEM;
+	}
+	for (size_t i = 0; i < overlay->cap; i++) {
+		const char *k = ah_map_key_at(overlay, i);
+		if (k && ah_map_put(&v->overlay, k, ah_map_value_at(overlay, i)) < 0) {
+			ah_config_free(v);
+			return AH_ENOMEM;
+		}
+	}
+	*out = v;
+	return 0;
 }

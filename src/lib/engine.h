@@ -213,7 +213,22 @@ struct ah_config {
 	const char **names; size_t nnames; /* for ah_config_section_names */
 	ah_map cache;                      /* "name\npath" -> struct cache_entry* */
 	struct cache_entry *cache_list;
+	/* validation views (tx.c): file contents that replace what is on disk */
+	ah_map overlay;                    /* path -> ah_overlay* */
+	bool borrowed_schema;
 };
+
+typedef struct ah_overlay {
+	const char *data;
+	size_t len;
+} ah_overlay;
+
+/* A store over the same files and schema as cfg, reading `overlay` (path ->
+ * ah_overlay*, owned by the caller) instead of the disk for those paths. */
+int ah__config_view(ah_config **out, const ah_config *cfg, const ah_map *overlay);
+/* Read a configuration file, from the overlay when it has one. */
+int ah__config_read(ah_config *cfg, char **data, size_t *len, ah_file_id *id, const char *path);
+bool ah__config_exists(ah_config *cfg, const char *path);
 
 /* The cached file for path, loaded when missing or changed. */
 int ah__config_file(ah_cfile **out, ah_config *cfg, const char *path, const char *config_path,

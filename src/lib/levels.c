@@ -116,7 +116,7 @@ static ah_cfile *find_webconfig(ah_config *cfg, ah_arena *arena, const char *dir
 			*rc = AH_ENOMEM;
 			return NULL;
 		}
-		if (!ah_fs_exists(p))
+		if (!ah__config_exists(cfg, p))
 			continue;
 		ah_cfile *f;
 		*rc = ah__config_file(&f, cfg, p, config_path, false);

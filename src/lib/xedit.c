@@ -40,6 +40,7 @@ struct ah_edoc {
 	ah_xdoc xdoc;
 	ah_enode *root;
 	const char *nl;
+	const char *unit; /* indentation unit, found on first use */
 	bool modified;
 	bool is_new;
 };
@@ -394,6 +395,24 @@ static const char *indent_of(ah_enode *n)
 	return n->indent ? n->indent : "";
 }
 
+/* The document's indentation unit: that of the root's first child in the
+ * source (IIS writes four spaces; files written by hand often use two). */
+static const char *indent_unit(ah_edoc *d)
+{
+	if (d->unit)
+		return d->unit;
+	d->unit = "    ";
+	for (ah_enode *c = d->root->first; c; c = c->next) {
+		if (c->src) {
+			const char *i = indent_of(c);
+			if (*i)
+				d->unit = i;
+			break;
+		}
+	}
+	return d->unit;
+}
+
 /* The indentation for a new child of n. */
 static const char *child_indent(ah_enode *n)
 {
@@ -403,7 +422,7 @@ static const char *child_indent(ah_enode *n)
 	for (ah_enode *c = n->first; c; c = c->next)
 		if (c->indent)
 			return c->indent;
-	return ah_arena_printf(n->doc->arena, "%s    ", indent_of(n));
+	return ah_arena_printf(n->doc->arena, "%s%s", indent_of(n), indent_unit(n->doc));
 }
 
 typedef struct tagattr {

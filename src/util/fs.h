@@ -29,4 +29,29 @@ bool ah_fs_id_equal(const ah_file_id *a, const ah_file_id *b);
 bool ah_fs_is_dir(const char *path);
 bool ah_fs_exists(const char *path);
 
+
+
+/*
+ * Writing a configuration file safely.
+ *
+ * ah_fs_lock takes `<path>.lock` (created with O_EXCL, holding the pid of its
+ * owner); a lock left by a process that no longer exists is broken. It waits
+ * up to timeout_ms for a live owner, then returns AH_ELOCKED.
+ *
+ * ah_fs_write_atomic replaces path with data: a temporary file in the same
+ * folder, written and fsync'd, given the mode (and, as root, the owner) of the
+ * file it replaces, renamed over it, then the folder fsync'd. Readers see the
+ * old or the new file, never a mix; a crash leaves one of the two.
+ */
+typedef struct ah_fs_lock {
+	char *lock_path;
+	int fd;
+} ah_fs_lock;
+
+int ah_fs_lock_acquire(ah_fs_lock *l, const char *path, long timeout_ms);
+void ah_fs_lock_release(ah_fs_lock *l);
+/* mode_if_new is used when path does not exist yet. */
+int ah_fs_write_atomic(const char *path, const char *data, size_t len, unsigned mode_if_new);
+/* Create the folders of path (mkdir -p), mode 0755. */
+int ah_fs_mkdirs(const char *dir);
 #endif

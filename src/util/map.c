@@ -85,3 +85,13 @@ void *ah_map_get(const ah_map *m, const char *key)
 	}
 	return NULL;
 }
+
+const char *ah_map_key_at(const ah_map *m, size_t i)
+{
+	return i < m->cap ? m->slots[i].key : NULL;
+}
+
+void *ah_map_value_at(const ah_map *m, size_t i)
+{
+	return i < m->cap ? m->slots[i].value : NULL;
+}

@@ -22,5 +22,8 @@ void ah_map_free(ah_map *m);
 /* Insert or replace; returns 0 or AH_ENOMEM. */
 int ah_map_put(ah_map *m, const char *key, void *value);
 void *ah_map_get(const ah_map *m, const char *key);
+/* Iteration over slots 0..cap-1: the key at slot i, or NULL for an empty slot. */
+const char *ah_map_key_at(const ah_map *m, size_t i);
+void *ah_map_value_at(const ah_map *m, size_t i);
 
 #endif
