@@ -14,6 +14,7 @@
  */
 #include "engine.h"
 #include "apphost/edit.h"
+#include "apphost/history.h"
 #include "xedit.h"
 
 #include "util/str.h"
@@ -560,7 +561,7 @@ static int walk(ah_enode **out, ah_tx *tx, ah_enode *sec, const op *o, bool crea
 
 static int apply_add(ah_enode *coll, const ah_elem_schema *e, const op *o)
 {
-	ah_enode *n;
+	ah_enode *n = NULL;
 	if (o->position == AH_POS_END) {
 		n = ah__enode_add(coll, o->tag, false);
 	} else {
@@ -711,8 +712,8 @@ static int apply_op(ah_tx *tx, ah_edoc *doc, const op *o)
 			return AH_ENOMEM;
 		return 0; /* nothing of it in this file: nothing to unset or clear */
 	}
-	ah_enode *n;
-	const ah_elem_schema *e;
+	ah_enode *n = NULL;
+	const ah_elem_schema *e = NULL;
 	int rc = walk(&n, tx, sec, o, create, &e);
 	if (rc < 0) {
 		if (!create && rc == AH_ENOTFOUND) {
@@ -869,5 +870,7 @@ int ah_tx_commit(ah_tx *tx)
 	}
 	free_files(tx);
 	ah_config_invalidate(tx->cfg);
+	if (rc == 0 && tx->nwritten)
+		ah_history_after_write(tx->cfg);
 	return rc;
 }
