@@ -56,6 +56,7 @@ void ah__cfile_free(ah_cfile *f)
 	if (!f)
 		return;
 	ah_map_free(&f->decl_map);
+	ah_map_free(&f->use_index);
 	ah_free(f->data);
 	ah_free(f->uses);
 	ah_arena_free(f->arena);
@@ -447,6 +448,31 @@ static int parse_root(ah_config *cfg, ah_cfile *f)
 	return 0;
 }
 
+/* Index the uses by section name, so that a read looks only at its own. */
+static int index_uses(ah_cfile *f)
+{
+	for (size_t i = 0; i < f->nuses; i++) {
+		ah_uselist *l = ah_map_get(&f->use_index, f->uses[i].name);
+		if (!l) {
+			l = ah_arena_alloc(f->arena, sizeof(*l));
+			if (!l || ah_map_put(&f->use_index, f->uses[i].name, l) < 0)
+				return AH_ENOMEM;
+		}
+		if (l->n == l->cap) {
+			size_t cap = l->cap ? l->cap * 2 : 2;
+			size_t *ni = ah_arena_alloc(f->arena, cap * sizeof(*ni));
+			if (!ni)
+				return AH_ENOMEM;
+			if (l->n)
+				memcpy(ni, l->idx, l->n * sizeof(*ni));
+			l->idx = ni;
+			l->cap = cap;
+		}
+		l->idx[l->n++] = i;
+	}
+	return 0;
+}
+
 int ah__cfile_load(ah_cfile **out, ah_config *cfg, const char *path, const char *config_path,
 		   bool is_apphost)
 {
@@ -458,6 +484,7 @@ int ah__cfile_load(ah_cfile **out, ah_config *cfg, const char *path, const char 
 	f->path = ah_strdup(path);
 	f->config_path = config_path ? ah_strdup(config_path) : NULL;
 	ah_map_init(&f->decl_map, false);
+	ah_map_init(&f->use_index, false);
 	if (!f->arena || !f->path || (config_path && !f->config_path)) {
 		ah__cfile_free(f);
 		return AH_ENOMEM;
@@ -507,6 +534,8 @@ int ah__cfile_load(ah_cfile **out, ah_config *cfg, const char *path, const char 
 	}
 	if (config_path) {
 		rc = parse_root(cfg, f);
+		if (rc == 0)
+			rc = index_uses(f);
 		if (rc == AH_ENOMEM) {
 			ah__cfile_free(f);
 			return rc;

@@ -98,7 +98,13 @@ struct ah_cfile {
 	ah_secuse *uses;
 	size_t nuses, capuses;
 	ah_map decl_map; /* name -> ah_secdecl* */
+	ah_map use_index; /* section name -> ah_uselist*: the uses of that section */
 };
+
+typedef struct ah_uselist {
+	size_t *idx; /* indexes into uses, in document order */
+	size_t n, cap;
+} ah_uselist;
 
 typedef struct ah_config_s ah_config_s;
 

@@ -108,8 +108,9 @@ ah_elem *ah__elem_child(ah_elem *e, size_t i)
 		if (!c)
 			return NULL;
 		e->children[i] = c;
-		if (e->schema->coll && e->schema->coll->default_element &&
-		    strcmp(e->schema->coll->default_element, cs->name) == 0)
+		if (cs->is_collection_default ||
+		    (e->schema->coll && e->schema->coll->default_element &&
+		     strcmp(e->schema->coll->default_element, cs->name) == 0))
 			c->defaults = upper_defaults(e, cs->name);
 		else if (e->defaults)
 			c->defaults = ah__elem_child_named(e->defaults, cs->name);
@@ -193,6 +194,8 @@ static bool elem_locked(const ah_elem *e, const char *name, const ah_cfile *f)
 
 static bool is_lock_attr(const char *n)
 {
+	if (n[0] != 'l' || n[1] != 'o')
+		return false;
 	return strcmp(n, "lockAttributes") == 0 || strcmp(n, "lockAllAttributesExcept") == 0 ||
 	       strcmp(n, "lockElements") == 0 || strcmp(n, "lockAllElementsExcept") == 0 ||
 	       strcmp(n, "lockItem") == 0;
@@ -498,9 +501,11 @@ static const char *idx_key(dupidx *x, const ah_elem *it, const ah_attr_schema *o
 			continue;
 		if (!only && a->extension)
 			continue;
-		const char *t = key_text(it, a);
-		for (const char *p = t; *p; p++)
-			ah_buf_putc(&b, a->case_sensitive ? *p : (char)tolower((unsigned char)*p));
+		size_t at = b.len;
+		ah_buf_puts(&b, key_text(it, a));
+		if (!a->case_sensitive && !b.oom)
+			for (char *p = b.ptr + at; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
 		ah_buf_putc(&b, '\x1f');
 	}
 	const char *k = ah_buf_oom(&b) ? NULL : ah_arena_strdup(x->arena, ah_buf_cstr(&b));
@@ -600,7 +605,8 @@ static ah_elem *defaults_for(ah_elem *e)
 	return dn ? ah__elem_child_named(e, dn) : NULL;
 }
 
-static int do_add(const mctx *m, ah_elem *e, const ah_xnode *c, dupidx *idx, itemlist *loc)
+static int do_add(const mctx *m, ah_elem *e, const ah_xnode *c, dupidx *idx, itemlist *inh,
+		  itemlist *loc)
 {
 	const ah_coll_schema *cs = e->schema->coll;
 	ah_elem *it = ah__elem_new(m->sec, &cs->item, ah_arena_strdup(m->sec->arena, c->name), e);
@@ -627,6 +633,13 @@ static int do_add(const mctx *m, ah_elem *e, const ah_xnode *c, dupidx *idx, ite
 			return rc;
 		if (dup && (rc = check_duplicate(m, it, dup, c->line)) < 0)
 			return rc;
+	} else if (!cs->allow_duplicates) {
+		/* a small collection: comparing with each item is cheaper than indexing */
+		itemlist *lists[2] = {inh, loc};
+		for (int l = 0; l < 2; l++)
+			for (size_t i = 0; i < lists[l]->n; i++)
+				if ((rc = check_duplicate(m, it, lists[l]->v[i], c->line)) < 0)
+					return rc;
 	}
 	return list_push(m->sec->arena, loc, it);
 }
@@ -682,7 +695,7 @@ static int apply_directives(const mctx *m, ah_elem *e, const ah_xnode *n, dupidx
 			return lock_violation(m, n->line);
 		int rc;
 		if (ah__schema_is_add(cs, c->name))
-			rc = do_add(m, e, c, idx, loc);
+			rc = do_add(m, e, c, idx, inh, loc);
 		else if (cs->remove_name && strcmp(c->name, cs->remove_name) == 0)
 			rc = do_remove(m, n, c, inh, loc);
 		else
@@ -711,8 +724,11 @@ static int merge_collection(const mctx *m, ah_elem *e, const ah_xnode *n)
 	for (size_t i = 0; i < e->nitems; i++)
 		if (list_push(a, &inh, e->items[i]) < 0)
 			return AH_ENOMEM;
+	size_t adds = 0;
+	for (const ah_xnode *c = n->first; c; c = c->next)
+		adds += ah__schema_is_add(cs, c->name);
 	dupidx idx, *ip = NULL;
-	if (!cs->allow_duplicates) {
+	if (!cs->allow_duplicates && inh.n + adds > 16) {
 		if (idx_init(&idx, &cs->item) < 0)
 			return AH_ENOMEM;
 		ip = &idx;
@@ -757,7 +773,7 @@ static int merge_children(const mctx *m, ah_elem *e, const ah_xnode *n)
 			return fail(m, AH_ECONFIG, AH_HR_INVALID_DATA, c->line,
 				    "Unrecognized element '%s'", c->name);
 		if (elem_locked(e, c->name, m->owner))
-			return lock_violation(m, c->line);
+			return lock_violation(m, n->line); /* the holder's line, as for directives */
 		ah_elem *child = ah__elem_child(e, idx);
 		if (!child)
 			return AH_ENOMEM;
@@ -827,9 +843,10 @@ static int collect(contrib **out, size_t *nout, const ah_chain *ch, const char *
 			const ah_cfile *f = ch->levels[j].file;
 			if (!f)
 				continue;
-			for (size_t u = 0; u < f->nuses; u++) {
-				const ah_secuse *use = &f->uses[u];
-				if (strcmp(use->name, name) != 0 || !use->loc->full)
+			const ah_uselist *ul = ah_map_get(&f->use_index, name);
+			for (size_t q = 0; ul && q < ul->n; q++) {
+				const ah_secuse *use = &f->uses[ul->idx[q]];
+				if (!use->loc->full)
 					continue;
 				if (!ah_strcaseeq(use->loc->full, L->config_path))
 					continue;
@@ -839,8 +856,8 @@ static int collect(contrib **out, size_t *nout, const ah_chain *ch, const char *
 					continue;
 				if (!use->loc->inherit_child && child_app_between(ch, i, target))
 					continue;
-				for (size_t q = 0; q < n; q++) {
-					if (v[q].use->owner == use->owner && v[q].level == i)
+				for (size_t k = 0; k < n; k++) {
+					if (v[k].use->owner == use->owner && v[k].level == i)
 						return ah_error_set(
 							AH_EEXISTS, AH_HR_ALREADY_EXISTS,
 							use->owner->path, use->line,

@@ -594,14 +594,16 @@ int ah__value_check(ah_value *out, const ah_attr_schema *a, const char *text, ah
 {
 	if (!out || !a || !text)
 		return AH_EINVALID;
-	size_t mark = msg ? msg->len : 0;
-	if (msg)
-		ah_buf_printf(msg, "The '%s' attribute is invalid.  ", a->name ? a->name : "");
-	int rc = ah__value_parse(out, a, text, msg);
+	/* the common case, a valid value, formats no message */
+	int rc = ah__value_parse(out, a, text, NULL);
+	if (rc == 0)
+		rc = ah__value_validate(a, out, NULL);
+	if (rc == 0 || !msg)
+		return rc;
+	ah_buf_printf(msg, "The '%s' attribute is invalid.  ", a->name ? a->name : "");
+	rc = ah__value_parse(out, a, text, msg);
 	if (rc == 0)
 		rc = ah__value_validate(a, out, msg);
-	if (rc == 0 && msg)
-		ah_buf_truncate(msg, mark);
 	return rc;
 }
 

@@ -11,6 +11,8 @@
 
 #include "apphost/errors.h"
 
+#include "util/map.h"
+
 #include <expat.h>
 #include <string.h>
 
@@ -20,7 +22,20 @@ typedef struct builder {
 	ah_xnode *cur;
 	ah_xnode *root;
 	bool oom;
+	ah_map names; /* element and attribute names, stored once */
 } builder;
+
+/* Names repeat thousands of times in a large file: keep one copy of each. */
+static const char *intern(builder *b, const char *name)
+{
+	const char *known = ah_map_get(&b->names, name);
+	if (known)
+		return known;
+	char *copy = ah_arena_strdup(b->arena, name);
+	if (!copy || ah_map_put(&b->names, copy, copy) < 0)
+		return NULL;
+	return copy;
+}
 
 static void on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 {
@@ -30,9 +45,7 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 	ah_xnode *n = ah_arena_alloc(b->arena, sizeof(*n));
 	if (!n)
 		goto oom;
-	n->name = ah_arena_strdup(b->arena, name);
-	n->line = (unsigned)XML_GetCurrentLineNumber(b->parser);
-	n->column = (unsigned)XML_GetCurrentColumnNumber(b->parser);
+	n->name = intern(b, name);
 	n->start = (size_t)XML_GetCurrentByteIndex(b->parser);
 	n->start_end = n->start + (size_t)XML_GetCurrentByteCount(b->parser);
 	size_t na = 0;
@@ -43,7 +56,7 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		if (!n->attrs)
 			goto oom;
 		for (size_t i = 0; i < na; i++) {
-			n->attrs[i].name = ah_arena_strdup(b->arena, atts[2 * i]);
+			n->attrs[i].name = intern(b, atts[2 * i]);
 			n->attrs[i].value = ah_arena_strdup(b->arena, atts[2 * i + 1]);
 			if (!n->attrs[i].name || !n->attrs[i].value)
 				goto oom;
@@ -104,6 +117,51 @@ static void on_text(void *ud, const XML_Char *s, int len)
 	}
 }
 
+/*
+ * Lines and columns, computed once after the parse: nodes come in document
+ * order, so one pass over the bytes (memchr for the newlines) serves them all.
+ * Asking expat at every element costs more than the rest of the tree building.
+ */
+typedef struct linepos {
+	const char *data;
+	size_t pos;      /* bytes counted up to here */
+	unsigned line;   /* line at pos (1-based) */
+	size_t line_start;
+} linepos;
+
+static void advance(linepos *lp, size_t to)
+{
+	const char *p = lp->data + lp->pos, *end = lp->data + to;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			break;
+		lp->line++;
+		lp->line_start = (size_t)(nl - lp->data) + 1;
+		p = nl + 1;
+	}
+	lp->pos = to;
+}
+
+static void number_lines(ah_xnode *root, const char *data)
+{
+	linepos lp = {.data = data, .line = 1};
+	ah_xnode *n = root;
+	while (n) {
+		advance(&lp, n->start);
+		n->line = lp.line;
+		n->column = (unsigned)(n->start - lp.line_start);
+		if (n->first) {
+			n = n->first;
+			continue;
+		}
+		while (n && !n->next)
+			n = n->parent;
+		if (n)
+			n = n->next;
+	}
+}
+
 int ah__xml_parse(ah_xdoc *out, ah_arena *arena, const char *data, size_t len,
 		  unsigned *err_line)
 {
@@ -111,6 +169,7 @@ int ah__xml_parse(ah_xdoc *out, ah_arena *arena, const char *data, size_t len,
 	if (err_line)
 		*err_line = 0;
 	builder b = {.arena = arena};
+	ah_map_init(&b.names, false);
 	b.parser = XML_ParserCreate(NULL);
 	if (!b.parser)
 		return AH_ENOMEM;
@@ -131,7 +190,9 @@ int ah__xml_parse(ah_xdoc *out, ah_arena *arena, const char *data, size_t len,
 		}
 	}
 	XML_ParserFree(b.parser);
+	ah_map_free(&b.names);
 	if (rc == 0) {
+		number_lines(b.root, data);
 		out->root = b.root;
 		out->data = data;
 		out->len = len;

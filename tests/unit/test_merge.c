@@ -346,7 +346,8 @@ static void t_lock_elements_directives(void **state)
 		 "</files>\n</defaultDocument>\n</system.webServer>\n</configuration>\n");
 	read_err("system.webServer/defaultDocument", "WebSite1", "Lock violation", "site1/web.config",
 		 4, 0x80070021);
-	/* lockElements on an element locks that child element */
+	/* lockElements on an element locks that child element; the violation is
+	 * reported at the line of the element holding it, as for directives */
 	ah_config_free(cfg);
 	cfg = NULL;
 	setup_tree("  <system.webServer><defaultDocument lockElements=\"files\" /></system.webServer>\n");
@@ -354,7 +355,7 @@ static void t_lock_elements_directives(void **state)
 		 "<configuration>\n<system.webServer>\n<defaultDocument enabled=\"false\">\n<files />\n"
 		 "</defaultDocument>\n</system.webServer>\n</configuration>\n");
 	read_err("system.webServer/defaultDocument", "WebSite1", "Lock violation", "site1/web.config",
-		 4, 0x80070021);
+		 3, 0x80070021);
 }
 
 /* spec §1.6 [T]: duplicate keys, within a file and across levels; remove then add is fine;
@@ -393,6 +394,28 @@ static void t_duplicates(void **state)
 	s = read_ok("system.webServer/httpErrors", "WebSite1");
 	assert_int_equal(ah_elem_item_count(ah_section_root(s)), 2);
 	ah_section_free(s);
+}
+
+/* Large collections use an index for duplicates: same rules, same message. */
+static void t_duplicates_large(void **state)
+{
+	(void)state;
+	char extra[8192] = "  <system.webServer><httpErrors>";
+	for (int i = 0; i < 40; i++) {
+		char one[96];
+		snprintf(one, sizeof(one), "<error statusCode=\"%d\" path=\"p%d\" />", 400 + i, i);
+		strcat(extra, one);
+	}
+	strcat(extra, "</httpErrors></system.webServer>\n");
+	setup_tree(extra);
+	tu_write("site1/web.config",
+		 "<configuration>\n<system.webServer>\n<httpErrors>\n<remove statusCode=\"410\" />\n"
+		 "<error statusCode=\"410\" path=\"new\" />\n<error statusCode=\"405\" subStatusCode=\"7\" path=\"x\" />\n"
+		 "<error statusCode=\"439\" path=\"dup\" />\n</httpErrors>\n</system.webServer>\n</configuration>\n");
+	read_err("system.webServer/httpErrors", "WebSite1",
+		 "Cannot add duplicate collection entry of type 'error' with combined key attributes "
+		 "'statusCode, subStatusCode' respectively set to '439, -1'",
+		 "site1/web.config", 7, 0x800700B7);
 }
 
 /* spec §4.3: inheritInChildApplications="false" applies to the path and its folders,
@@ -707,6 +730,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_lock_item, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_lock_elements_directives, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_duplicates_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_inherit_in_child_applications, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_allow_subdir_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_allow_definition, setup, teardown),
