@@ -14,6 +14,7 @@
  */
 #include "engine.h"
 #include "apphost/edit.h"
+#include "apphost/history.h"
 #include "xedit.h"
 
 #include "util/str.h"
@@ -869,5 +870,7 @@ int ah_tx_commit(ah_tx *tx)
 	}
 	free_files(tx);
 	ah_config_invalidate(tx->cfg);
+	if (rc == 0 && tx->nwritten)
+		ah_history_after_write(tx->cfg);
 	return rc;
 }

@@ -8,7 +8,8 @@
  *   3. rename it over the file (atomic on POSIX file systems);
  *   4. fsync the folder, so that the rename itself is durable.
  * A crash before 3 leaves the old file (and a stray temporary file, named
- * ".<name>.tmp.<random>"); after 3, the new one.
+ * ".<name>.tmp.<random>", which the next writer to take the lock removes);
+ * after 3, the new one.
  */
 #include "fs.h"
 
@@ -17,8 +18,9 @@
 #include "buf.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,25 +35,105 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* True when the lock file names a process that is gone. */
-static bool lock_is_stale(const char *lock_path)
+/*
+ * The lock protocol. The owner holds an flock on the lock file for as long as
+ * it owns it, so the kernel releases it when the owner dies, whatever happens
+ * to its pid:
+ *   - acquire: create a private file "<path>.lock.<pid>.<n>", flock it, then
+ *     link() it to "<path>.lock" — the lock appears already held, never
+ *     unlocked — and unlink the private name;
+ *   - a lock file that can be flocked has no live owner (its owner died): it
+ *     is broken while holding its flock and only if "<path>.lock" still names
+ *     that very file (another writer may have broken and replaced it already);
+ *   - release: unlink "<path>.lock" while holding the flock, then close.
+ * The pid written in the file is for people reading it.
+ */
+static int open_locked_private(const char *lock_path, char **priv)
 {
-	char buf[32] = {0};
+	static unsigned counter;
+	ah_buf b = AH_BUF_INIT;
+	ah_buf_printf(&b, "%s.%ld.%u", lock_path, (long)getpid(), counter++);
+	if (ah_buf_oom(&b))
+		return AH_ENOMEM;
+	*priv = ah_buf_detach(&b);
+	int fd = open(*priv, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	char pid[32];
+	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (flock(fd, LOCK_EX) < 0 || write(fd, pid, (size_t)n) != n) {
+		int e = errno;
+		close(fd);
+		unlink(*priv);
+		return -e;
+	}
+	return fd;
+}
+
+/* Break the lock at lock_path when its owner is gone. True when it was broken
+ * (or vanished): the caller retries at once. */
+static bool break_if_stale(const char *lock_path)
+{
 	int fd = open(lock_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0) {
-		/* an empty lock: its owner died between create and write, or is
-		 * writing now; stale only when old */
-		struct stat st;
-		return stat(lock_path, &st) == 0 && time(NULL) - st.st_mtime > 5;
+		return errno == ENOENT;
+	bool broken = false;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+		struct stat held, now;
+		if (fstat(fd, &held) == 0 && stat(lock_path, &now) == 0 &&
+		    held.st_dev == now.st_dev && held.st_ino == now.st_ino) {
+			unlink(lock_path);
+			broken = true;
+		} else {
+			broken = true; /* replaced meanwhile: look again */
+		}
 	}
-	long pid = strtol(buf, NULL, 10);
-	if (pid <= 0)
-		return true;
-	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+	close(fd);
+	return broken;
+}
+
+/* Remove what writers killed while holding this lock left behind: temporary
+ * files of the replacement (".<name>.tmp.*") and private lock files that no
+ * live process holds. Only the lock holder calls this. */
+static void clean_leftovers(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	char *dir = slash ? ah_strndup(path, (size_t)(slash - path)) : ah_strdup(".");
+	if (!dir)
+		return;
+	ah_buf tmp = AH_BUF_INIT, priv = AH_BUF_INIT;
+	ah_buf_printf(&tmp, ".%s.tmp.", base);
+	ah_buf_printf(&priv, "%s.lock.", base);
+	DIR *d = opendir(*dir ? dir : "/");
+	struct dirent *de;
+	while (d && !ah_buf_oom(&tmp) && !ah_buf_oom(&priv) && (de = readdir(d))) {
+		bool is_tmp = strncmp(de->d_name, tmp.ptr, tmp.len) == 0;
+		bool is_priv = strncmp(de->d_name, priv.ptr, priv.len) == 0;
+		if (!is_tmp && !is_priv)
+			continue;
+		ah_buf f = AH_BUF_INIT;
+		ah_buf_printf(&f, "%s/%s", dir, de->d_name);
+		if (ah_buf_oom(&f)) {
+			ah_buf_free(&f);
+			break;
+		}
+		if (is_tmp) {
+			unlink(f.ptr);
+		} else {
+			int fd = open(f.ptr, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+				unlink(f.ptr);
+			if (fd >= 0)
+				close(fd);
+		}
+		ah_buf_free(&f);
+	}
+	if (d)
+		closedir(d);
+	ah_buf_free(&tmp);
+	ah_buf_free(&priv);
+	ah_free(dir);
 }
 
 int ah_fs_lock_acquire(ah_fs_lock *l, const char *path, long timeout_ms)
@@ -62,35 +144,39 @@ int ah_fs_lock_acquire(ah_fs_lock *l, const char *path, long timeout_ms)
 	if (ah_buf_oom(&b))
 		return AH_ENOMEM;
 	l->lock_path = ah_buf_detach(&b);
-	long waited = 0, step = 2;
+	long waited = 0, step = 1;
 	for (;;) {
-		int fd = open(l->lock_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd >= 0) {
-			char pid[32];
-			int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-			if (write(fd, pid, (size_t)n) != n) {
-				close(fd);
-				unlink(l->lock_path);
-				ah_free(l->lock_path);
-				l->lock_path = NULL;
-				return ah_error_set(AH_EIO, AH_HR_ACCESS_DENIED, path, 0,
-						    "Cannot write the lock file: %s", strerror(errno));
-			}
-			l->fd = fd;
-			return 0;
-		}
-		if (errno != EEXIST) {
-			int e = errno;
+		char *priv = NULL;
+		int fd = open_locked_private(l->lock_path, &priv);
+		if (fd < 0) {
+			int e = fd == AH_ENOMEM ? ENOMEM : -fd;
+			ah_free(priv);
 			ah_free(l->lock_path);
 			l->lock_path = NULL;
+			if (e == ENOMEM)
+				return AH_ENOMEM;
 			return ah_error_set(AH_EIO,
 					    e == EACCES ? AH_HR_ACCESS_DENIED : AH_HR_PATH_NOT_FOUND,
 					    path, 0, "Cannot create the lock file: %s", strerror(e));
 		}
-		if (lock_is_stale(l->lock_path)) {
-			unlink(l->lock_path);
-			continue;
+		int rc = link(priv, l->lock_path);
+		int e = errno;
+		unlink(priv);
+		ah_free(priv);
+		if (rc == 0) {
+			l->fd = fd;
+			clean_leftovers(path);
+			return 0;
 		}
+		close(fd);
+		if (e != EEXIST) {
+			ah_free(l->lock_path);
+			l->lock_path = NULL;
+			return ah_error_set(AH_EIO, AH_HR_ACCESS_DENIED, path, 0,
+					    "Cannot create the lock file: %s", strerror(e));
+		}
+		if (break_if_stale(l->lock_path))
+			continue;
 		if (waited >= timeout_ms) {
 			ah_free(l->lock_path);
 			l->lock_path = NULL;
@@ -99,7 +185,7 @@ int ah_fs_lock_acquire(ah_fs_lock *l, const char *path, long timeout_ms)
 		}
 		sleep_ms(step);
 		waited += step;
-		if (step < 50)
+		if (step < 32)
 			step *= 2;
 	}
 }
@@ -108,9 +194,10 @@ void ah_fs_lock_release(ah_fs_lock *l)
 {
 	if (!l->lock_path)
 		return;
-	if (l->fd >= 0)
+	if (l->fd >= 0) {
+		unlink(l->lock_path); /* while still holding the flock */
 		close(l->fd);
-	unlink(l->lock_path);
+	}
 	ah_free(l->lock_path);
 	l->lock_path = NULL;
 	l->fd = -1;
@@ -195,7 +282,13 @@ int ah_fs_write_atomic(const char *path, const char *data, size_t len, unsigned 
 				    0, "Cannot write configuration file: %s", strerror(e));
 	}
 	ah_free(t);
-	return fsync_dir(path);
+	rc = fsync_dir(path);
+	if (rc == AH_EIO)
+		return ah_error_set(rc, AH_HR_INVALID_DATA, path, 0,
+				    "The configuration file was replaced, but its folder could not be "
+				    "synchronized to disk: %s",
+				    strerror(errno));
+	return rc;
 }
 
 int ah_fs_mkdirs(const char *dir)
