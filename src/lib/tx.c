@@ -260,15 +260,24 @@ int ah_tx_unset(ah_tx *tx, const ah_where *w, const char *attr)
 	return o->attr ? 0 : AH_ENOMEM;
 }
 
+/* The schema element w addresses, which must hold a collection. */
+static const ah_elem_schema *collection_schema(ah_tx *tx, const ah_where *w)
+{
+	const ah_elem_schema *e = step_schema(tx, w->section, w->steps, w->nsteps);
+	if (e && !e->coll) {
+		ah_error_set(AH_EINVALID, AH_HR_INVALID_ARG, NULL, 0,
+			     "The element '%s' has no collection", e->name);
+		return NULL;
+	}
+	return e;
+}
+
 int ah_tx_add(ah_tx *tx, const ah_where *w, const char *tag, const char *const *names,
 	      const char *const *values, size_t n, long position)
 {
-	const ah_elem_schema *e = step_schema(tx, w->section, w->steps, w->nsteps);
+	const ah_elem_schema *e = collection_schema(tx, w);
 	if (!e)
 		return ah_error_last()->code;
-	if (!e->coll)
-		return ah_error_set(AH_EINVALID, AH_HR_INVALID_ARG, NULL, 0,
-				    "The element '%s' has no collection", e->name);
 	if (tag && !ah__schema_is_add(e->coll, tag))
 		return ah_error_set(AH_EINVALID, AH_HR_INVALID_ARG, NULL, 0,
 				    "Unrecognized element '%s'", tag);
@@ -292,12 +301,9 @@ int ah_tx_add(ah_tx *tx, const ah_where *w, const char *tag, const char *const *
 
 int ah_tx_remove(ah_tx *tx, const ah_where *w, const ah_step *item)
 {
-	const ah_elem_schema *e = step_schema(tx, w->section, w->steps, w->nsteps);
+	const ah_elem_schema *e = collection_schema(tx, w);
 	if (!e)
 		return ah_error_last()->code;
-	if (!e->coll)
-		return ah_error_set(AH_EINVALID, AH_HR_INVALID_ARG, NULL, 0,
-				    "The element '%s' has no collection", e->name);
 	op *o = stage(tx, OP_REMOVE, w);
 	if (!o)
 		return ah_error_last() ? ah_error_last()->code : AH_ENOMEM;

@@ -576,6 +576,17 @@ static void serialize_children(ah_buf *out, ah_enode *n, size_t pos, size_t stop
 	ah_buf_put(out, d->data + pos, stop - pos);
 }
 
+/* ">", every child as new markup, then n's end tag on its own line. */
+static void put_new_content(ah_buf *out, ah_enode *n)
+{
+	ah_buf_putc(out, '>');
+	for (ah_enode *c = ah__enode_first(n); c; c = ah__enode_next(c))
+		put_new_child(out, n, c);
+	ah_buf_puts(out, n->doc->nl);
+	ah_buf_puts(out, indent_of(n));
+	ah_buf_printf(out, "</%s>", n->name);
+}
+
 static void serialize(ah_buf *out, ah_enode *n)
 {
 	ah_edoc *d = n->doc;
@@ -591,12 +602,7 @@ static void serialize(ah_buf *out, ah_enode *n)
 			ah_buf_puts(out, " />");
 			return;
 		}
-		ah_buf_putc(out, '>');
-		for (ah_enode *c = ah__enode_first(n); c; c = ah__enode_next(c))
-			put_new_child(out, n, c);
-		ah_buf_puts(out, d->nl);
-		ah_buf_puts(out, indent_of(n));
-		ah_buf_printf(out, "</%s>", n->name);
+		put_new_content(out, n);
 		return;
 	}
 	if (n->attrs_dirty)
@@ -609,12 +615,7 @@ static void serialize(ah_buf *out, ah_enode *n)
 			ah_buf_put(out, d->data + tail, x->start_end - tail);
 			return;
 		}
-		ah_buf_putc(out, '>');
-		for (ah_enode *c = ah__enode_first(n); c; c = ah__enode_next(c))
-			put_new_child(out, n, c);
-		ah_buf_puts(out, d->nl);
-		ah_buf_puts(out, indent_of(n));
-		ah_buf_printf(out, "</%s>", n->name);
+		put_new_content(out, n);
 		return;
 	}
 	size_t tail = tag_tail(d, x);
