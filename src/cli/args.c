@@ -5,20 +5,22 @@
  *
  * The command, the object type and the identifier are positional. Every
  * other argument is a parameter: it starts with '/' or '-', its name runs to
- * the first ':' and its value is the rest of the argument (the shell has
- * already removed quotes; an empty value is allowed). Parameter names are
- * matched without regard to case.
+ * the first ':' outside an indexer's brackets ("[k='a:b']", see propexpr.h)
+ * and its value is the rest of the argument (the shell has already removed
+ * quotes; an empty value is allowed). Parameter names are matched without
+ * regard to case.
  *
  * General parameters are recognised by name: /? (help), /text, /text:*,
- * /text:ATTR, /xml, /config, /config:*, /section:NAME, /apphostconfig:FILE;
- * /commit and /debug are accepted and have no effect on listing; /in (or a
- * lone '-') and /metadata are recognised and refused. A '!' after the prefix
- * escapes a name: /!text:x is a property called "text", never the general
- * parameter. Every other parameter is kept in order for the verb: an
- * identifier given by name (/site.name:X) or a property filter.
+ * /text:ATTR, /xml, /config, /config:*, /section:NAME, /apphostconfig:FILE,
+ * /commit:WHERE, /in (or a lone '-'); /debug is accepted and has no effect;
+ * /metadata is recognised and refused. A '!' after the prefix escapes a
+ * name: /!text:x is a property called "text", never the general parameter.
+ * Every other parameter is kept in order for the verb: an identifier given
+ * by name (/site.name:X), a property filter, or a property to write.
  */
 #include "cli.h"
 
+#include "propexpr.h"
 #include "util/str.h"
 
 #include <string.h>
@@ -56,10 +58,12 @@ static bool general(cli_args *a, const char *name, size_t n, const char *value)
 		a->section = value ? value : "";
 	} else if (IS("apphostconfig")) {
 		a->apphost_file = value ? value : "";
-	} else if (IS("commit") || IS("debug")) {
-		/* nothing to commit or trace when listing */
+	} else if (IS("commit")) {
+		a->commit = value && *value ? value : NULL;
+	} else if (IS("debug")) {
+		/* no trace to show */
 	} else if (IS("in")) {
-		a->unsupported = "/in";
+		a->in = true;
 	} else if (IS("metadata")) {
 		a->unsupported = "/metadata";
 	} else {
@@ -75,9 +79,8 @@ static int parse_switch(cli_args *a, const char *arg)
 	bool escaped = *name == '!';
 	if (escaped)
 		name++;
-	const char *colon = strchr(name, ':');
-	size_t n = colon ? (size_t)(colon - name) : strlen(name);
-	const char *value = colon ? colon + 1 : NULL;
+	size_t n;
+	const char *value = cli_param_split(name, &n);
 	if (!escaped && general(a, name, n, value))
 		return 0;
 	/* the name must stand alone: copy it without the value */
@@ -96,7 +99,7 @@ int cli_args_parse(cli_args *a, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 		if (strcmp(arg, "-") == 0) {
-			a->unsupported = "/in";
+			a->in = true;
 			continue;
 		}
 		if ((arg[0] == '/' || arg[0] == '-') && arg[1]) {

@@ -2,11 +2,12 @@
  * appcmd: what the files of src/cli share.
  *
  * appcmd reads its command line into a cli_args (args.c), picks the object
- * type (objects.c) and the verb, and runs the verb (list_objects.c,
- * list_config.c). A verb never writes to stdout itself: it appends its
- * output to an ah_buf and returns an exit status; on failure it replaces
- * what it wrote with the error (errors.c), so that a command prints either
- * its result or one error, as IIS's appcmd does. main.c writes the buffer.
+ * type (objects.c) and the verb from the object's table of commands
+ * (verbs.c), and runs the verb. A verb never writes to stdout itself: it
+ * appends its output to an ah_buf and returns an exit status; on failure it
+ * replaces what it wrote with the error (errors.c), so that a command prints
+ * either its result or one error, as IIS's appcmd does. main.c writes the
+ * buffer. Verbs that change configuration share write.h.
  *
  * Objects (SITE, APP, VDIR, APPPOOL, CONFIG) are all shown the same way: an
  * identifier, a few synthetic properties computed from the configuration
@@ -55,7 +56,9 @@ typedef struct cli_args {
 	int config;            /* 0: none, 1: /config, 2: /config:* */
 	const char *section;   /* /section:NAME, NULL when absent */
 	const char *apphost_file; /* /apphostconfig:FILE */
-	const char *unsupported;  /* a general parameter this appcmd lacks (/in...) */
+	const char *commit;       /* /commit:WHERE, NULL when absent or empty */
+	bool in;                  /* /in or a lone "-": objects from standard input */
+	const char *unsupported;  /* a general parameter this appcmd lacks (/metadata) */
 	cli_param *params;
 	size_t nparams;
 } cli_args;
@@ -76,6 +79,9 @@ typedef enum cli_kind_id {
 	CLI_VDIR,
 	CLI_APPPOOL,
 	CLI_CONFIG,
+	CLI_WP,
+	CLI_BACKUP,
+	CLI_CONFIGSEARCH, /* the results of search config; not a command line object */
 } cli_kind_id;
 
 /* One "key:value" of the one-line form, taken from the property `prop`. */
@@ -97,8 +103,36 @@ typedef struct cli_kind {
 
 /* The object type named `name` (singular or plural, any case), or NULL. */
 const cli_kind *cli_kind_find(const char *name);
-/* Every object type, in help order. */
+/* Every object type of the command line, in help order. */
 const cli_kind *cli_kind_at(size_t i);
+/* An object type by id (CONFIGSEARCH included). */
+const cli_kind *cli_kind_by_id(cli_kind_id id);
+
+/* ---- commands (verbs.c) --------------------------------------------------- */
+
+typedef int (*cli_verb_fn)(ah_buf *out, cli_args *a, const cli_kind *kind);
+typedef void (*cli_help_fn)(ah_buf *out, const cli_kind *kind, const char *verb);
+
+/* One command of an object type. Tables end with an entry whose name is
+ * NULL. */
+typedef struct cli_verb {
+	const char *name;    /* "list", matched without regard to case */
+	const char *summary; /* its line in `appcmd OBJECT /?` */
+	cli_verb_fn run;
+	cli_help_fn help;    /* `appcmd VERB OBJECT /?` */
+	bool takes_in;       /* accepts /in (objects read from standard input) */
+} cli_verb;
+
+/* The commands of an object type (never NULL; possibly empty). */
+const cli_verb *cli_verbs_of(const cli_kind *kind);
+/* The command `name` of an object type, or NULL. */
+const cli_verb *cli_verb_find(const cli_kind *kind, const char *name);
+
+/* BACKUP's commands (list, add, delete, restore) are implemented in
+ * backup.c, which defines this function to return its table. verbs.c holds
+ * a weak stand-in returning an empty table, so that BACKUP commands are
+ * refused as not supported until backup.c exists. */
+const cli_verb *cli_backup_verbs(void);
 
 /* ---- objects (objects.c) ------------------------------------------------ */
 
@@ -144,6 +178,11 @@ const char *cli_object_get(const cli_object *o, const char *key);
  * obj_apppool.c). Errors: the engine's (thread error set). */
 int cli_collect_sites(cli_objlist *l, ah_config *cfg, const cli_kind *kind);
 int cli_collect_apppools(cli_objlist *l, ah_config *cfg, const cli_kind *kind);
+/* Either, by kind (SITE, APP, VDIR, APPPOOL). */
+int cli_collect(cli_objlist *l, ah_config *cfg, const cli_kind *kind);
+/* The object whose identifier is `id` (compared without regard to case), or
+ * NULL. */
+const cli_object *cli_objlist_find(const cli_objlist *l, const char *id);
 
 /* The runtime state of a site or an application pool (state.c). */
 const char *cli_state_site(const ah_elem *site);
@@ -155,6 +194,10 @@ const char *cli_state_apppool(const ah_elem *pool);
  * of its configuration element by a dotted path (processModel.identityType),
  * else for "name" the identifier. false when the object has no such value. */
 bool cli_query(const cli_object *o, const char *name, const char **value);
+/* The same attribute as an administrator reads it (/text:ATTR): encrypted
+ * values decrypted when possible (see cli_attr_plain). */
+bool cli_query_plain(const cli_object *o, ah_config *cfg, const char *name, const char **value,
+		     char **heap);
 /* True when every unused parameter matches (case-insensitive values). Sets
  * *unknown to the name of a parameter no object property answers. */
 bool cli_query_match(const cli_object *o, const cli_args *a, const char **unknown);
@@ -168,6 +211,13 @@ bool cli_attr_is_runtime(const ah_elem *e, const ah_attr_info *info);
 const char *cli_attr_text(const ah_attr_info *info);
 /* A child element by name, any case; NULL when the schema has none. */
 const ah_elem *cli_elem_child_ci(const ah_elem *e, const char *name);
+/* An attribute by name, any case; false when the element has none. */
+bool cli_elem_attr_ci(const ah_elem *e, const char *name, ah_attr_info *out);
+/* The text an administrator reads (/text:*, /text:ATTR): an encrypted value
+ * decrypted when this process can decrypt it, else the value as stored
+ * (never garbage). *heap is set when the result must be freed with
+ * ah_crypt_free (else NULL). */
+const char *cli_attr_plain(ah_config *cfg, const ah_attr_info *info, char **heap);
 /* True when some configuration file sets anything in e or below. */
 bool cli_elem_has_content(const ah_elem *e);
 
@@ -187,8 +237,9 @@ void cli_config_print(ah_buf *out, const ah_elem *e, const char *tag, int depth,
 
 /* TYPE "id" (k:v,...) */
 void cli_text_line(ah_buf *out, const cli_object *o);
-/* The /text:* detail view. */
-void cli_text_detail(ah_buf *out, const cli_object *o);
+/* The /text:* detail view; encrypted values are shown decrypted when cfg
+ * (may be NULL) can decrypt them. */
+void cli_text_detail(ah_buf *out, const cli_object *o, ah_config *cfg);
 
 /* The /xml document around a list of objects. */
 void cli_xml_begin(ah_buf *out);
@@ -202,6 +253,7 @@ void cli_xml_object(ah_buf *out, const cli_object *o, int config);
 #define CLI_EXIT_INVALID_DATA 13
 #define CLI_EXIT_NOT_SUPPORTED 50
 #define CLI_EXIT_INVALID_ARG 87
+#define CLI_EXIT_ALREADY_EXISTS 183
 #define CLI_EXIT_NOT_FOUND 1168
 
 /* The exit status for a Win32 code, as the process can return it. */
@@ -218,12 +270,36 @@ int cli_error_plain(ah_buf *out, unsigned long win32, const char *fmt, ...)
 int cli_error_engine(ah_buf *out, int rc);
 /* ERROR ( message:Cannot find TYPE object with identifier "id". ) */
 int cli_error_not_found(ah_buf *out, const cli_kind *kind, const char *id);
+/* ERROR ( message:Unknown attribute "name".  Replace with -? for help. ) */
+int cli_error_unknown_attr(ah_buf *out, const char *name);
+/* ERROR ( message:Missing required parameter "name". ) */
+int cli_error_missing(ah_buf *out, const char *name);
+/* ERROR ( message:Must use exact identifer for TYPE object with verb VERB. ) */
+int cli_error_need_ident(ah_buf *out, const cli_kind *kind, const char *verb);
+/* Replace out with ERROR ( message:TEXT\n. ), the layout of a message
+ * that ends with the engine's text (see errors.c), and return the status
+ * for win32. */
+int cli_error_native(ah_buf *out, unsigned long win32, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ERROR ( hresult:XXXXXXXX, message:Command execution failed.\nTEXT\n ) */
+int cli_error_failed(ah_buf *out, uint32_t hresult, const char *text);
+
+/* A warning on standard error (the output stays what scripts expect). */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- help (help.c) -------------------------------------------------------- */
 
 void cli_help_top(ah_buf *out);
 void cli_help_object(ah_buf *out, const cli_kind *kind);
-void cli_help_verb(ah_buf *out, const char *verb, const cli_kind *kind);
+/* `appcmd list OBJECT /?` */
+void cli_help_list(ah_buf *out, const cli_kind *kind, const char *verb);
+/* The help of the other commands (help_write.c). */
+void cli_help_add(ah_buf *out, const cli_kind *kind, const char *verb);
+void cli_help_set(ah_buf *out, const cli_kind *kind, const char *verb);
+void cli_help_delete(ah_buf *out, const cli_kind *kind, const char *verb);
+void cli_help_control(ah_buf *out, const cli_kind *kind, const char *verb);
+void cli_help_config_write(ah_buf *out, const cli_kind *kind, const char *verb);
 
 /* ---- verbs ---------------------------------------------------------------- */
 
@@ -233,7 +309,28 @@ int cli_open(ah_config **cfg, const cli_args *a, ah_buf *out, int *status);
 /* list site|app|vdir|apppool (list_objects.c) */
 int cli_list_objects(ah_buf *out, cli_args *a, const cli_kind *kind);
 /* list config (list_config.c) */
-int cli_list_config(ah_buf *out, cli_args *a);
+int cli_list_config(ah_buf *out, cli_args *a, const cli_kind *kind);
+
+/* add, set, delete of SITE, APP, VDIR, APPPOOL (obj_write.c and the files it
+ * calls); add with /in (input.c) */
+int cli_add_object(ah_buf *out, cli_args *a, const cli_kind *kind);
+int cli_set_object(ah_buf *out, cli_args *a, const cli_kind *kind);
+int cli_delete_object(ah_buf *out, cli_args *a, const cli_kind *kind);
+
+/* set, clear, lock, unlock, search config (set_config.c, clear_config.c,
+ * lock_config.c, search_config.c) */
+int cli_set_config(ah_buf *out, cli_args *a, const cli_kind *kind);
+int cli_clear_config(ah_buf *out, cli_args *a, const cli_kind *kind);
+int cli_lock_config(ah_buf *out, cli_args *a, const cli_kind *kind);
+int cli_search_config(ah_buf *out, cli_args *a, const cli_kind *kind);
+
+/* start, stop, recycle of SITE and APPPOOL; list WP (control.c) */
+int cli_control(ah_buf *out, cli_args *a, const cli_kind *kind);
+int cli_list_wp(ah_buf *out, cli_args *a, const cli_kind *kind);
+
+/* Run a command once per object read from standard input (/in), with the
+ * object's identifier (input.c). */
+int cli_run_each_input(ah_buf *out, cli_args *a, const cli_kind *kind, cli_verb_fn fn);
 
 /* ---- list config helpers (sections.c, cfgpath.c) ---------------------------- */
 

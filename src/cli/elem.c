@@ -9,10 +9,16 @@
  *
  * Encrypted values: an encrypted attribute with an empty payload
  * ("[enc:AesProvider::enc]", the schema default of every password) decrypts
- * to the empty string and is shown as "".
+ * to the empty string and is shown as "". Configuration views (/config,
+ * list config) show every other encrypted value as stored; the views an
+ * administrator reads values from (/text:*, /text:ATTR) show it decrypted,
+ * as IIS's appcmd does, when this process can read the key. A value that
+ * can't be decrypted (encrypted on another machine, a key this user may not
+ * read, a damaged value) is shown as stored: never garbage, never an error.
  */
 #include "cli.h"
 
+#include "apphost/crypt.h"
 #include "util/str.h"
 
 #include <string.h>
@@ -31,6 +37,29 @@ const char *cli_attr_text(const ah_attr_info *info)
 			return "";
 	}
 	return t;
+}
+
+const char *cli_attr_plain(ah_config *cfg, const ah_attr_info *info, char **heap)
+{
+	*heap = NULL;
+	const char *t = cli_attr_text(info);
+	if (!cfg || !info->encrypted || !ah_crypt_is_encrypted(t))
+		return t;
+	char *plain = NULL;
+	if (ah_crypt_decrypt(&plain, cfg, t) < 0) {
+		ah_error_clear();
+		return t;
+	}
+	*heap = plain;
+	return plain;
+}
+
+bool cli_elem_attr_ci(const ah_elem *e, const char *name, ah_attr_info *out)
+{
+	for (size_t i = 0; e && ah_elem_attr_at(e, i, out); i++)
+		if (ah_strcaseeq(out->name, name) && !cli_attr_is_runtime(e, out))
+			return true;
+	return false;
 }
 
 const ah_elem *cli_elem_child_ci(const ah_elem *e, const char *name)

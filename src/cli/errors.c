@@ -18,8 +18,27 @@
  *   Description: Lock violation
  *   . )
  *
- * Errors found while reading the command line itself (an unknown object
- * type, a stray positional argument) are printed without the envelope.
+ * A message that ends with the engine's own text (appcmd's "New add object
+ * missing required attributes. " before a duplicate or a missing attribute)
+ * ends the same way, the closing ". )" on a line of its own:
+ *
+ *   ERROR ( message:New add object missing required attributes. Cannot add
+ *   duplicate collection entry of type 'add' with unique key attribute 'name'
+ *   set to 'X'
+ *   . )
+ *
+ * (one line up to "'X'"). A failure reported with an HRESULT by something
+ * other than the configuration (the service, the data read by /in) has
+ * IIS's layout for those:
+ *
+ *   ERROR ( hresult:8007000d, message:Command execution failed.
+ *   The data is invalid.
+ *    )
+ *
+ * Errors found while reading the command line itself
+ * (an unknown object type, a stray positional argument) are printed without
+ * the envelope. Warnings (skipped input) go to standard error, so that the
+ * output scripts read stays as IIS prints it.
  *
  * The exit status is the Win32 error code of the failure: the low 16 bits
  * of an HRESULT of the Win32 facility (0x8007xxxx), else the HRESULT itself.
@@ -65,14 +84,17 @@ static unsigned long win32_of_code(int code)
 	}
 }
 
-static int vreport(ah_buf *out, unsigned long win32, bool envelope, const char *fmt,
-		   va_list ap)
+enum { PLAIN, ENVELOPE, NATIVE };
+
+static int vreport(ah_buf *out, unsigned long win32, int layout, const char *fmt, va_list ap)
 {
 	char msg[4096];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	ah_buf_truncate(out, 0);
-	if (envelope)
+	if (layout == ENVELOPE)
 		ah_buf_printf(out, "ERROR ( message:%s )\n", msg);
+	else if (layout == NATIVE)
+		ah_buf_printf(out, "ERROR ( message:%s\n. )\n", msg);
 	else
 		ah_buf_printf(out, "%s\n", msg);
 	return cli_exit_status(win32);
@@ -82,7 +104,16 @@ int cli_error(ah_buf *out, unsigned long win32, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int s = vreport(out, win32, true, fmt, ap);
+	int s = vreport(out, win32, ENVELOPE, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+int cli_error_native(ah_buf *out, unsigned long win32, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int s = vreport(out, win32, NATIVE, fmt, ap);
 	va_end(ap);
 	return s;
 }
@@ -91,7 +122,7 @@ int cli_error_plain(ah_buf *out, unsigned long win32, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int s = vreport(out, win32, false, fmt, ap);
+	int s = vreport(out, win32, PLAIN, fmt, ap);
 	va_end(ap);
 	return s;
 }
@@ -121,4 +152,45 @@ int cli_error_not_found(ah_buf *out, const cli_kind *kind, const char *id)
 {
 	return cli_error(out, CLI_EXIT_NOT_FOUND, "Cannot find %s object with identifier \"%s\".",
 			 kind->name, id);
+}
+
+int cli_error_unknown_attr(ah_buf *out, const char *name)
+{
+	return cli_error(out, CLI_EXIT_INVALID_ARG,
+			 "Unknown attribute \"%s\".  Replace with -? for help.", name);
+}
+
+int cli_error_missing(ah_buf *out, const char *name)
+{
+	return cli_error(out, CLI_EXIT_INVALID_ARG, "Missing required parameter \"%s\".", name);
+}
+
+int cli_error_need_ident(ah_buf *out, const cli_kind *kind, const char *verb)
+{
+	char v[32];
+	size_t i = 0;
+	for (; verb[i] && i + 1 < sizeof(v); i++)
+		v[i] = (char)(verb[i] >= 'a' && verb[i] <= 'z' ? verb[i] - 'a' + 'A' : verb[i]);
+	v[i] = '\0';
+	/* "identifer" is IIS's own spelling; scripts match it */
+	return cli_error(out, CLI_EXIT_NOT_SUPPORTED,
+			 "Must use exact identifer for %s object with verb %s.", kind->name, v);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("WARNING: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int cli_error_failed(ah_buf *out, uint32_t hresult, const char *text)
+{
+	ah_buf_truncate(out, 0);
+	ah_buf_printf(out, "ERROR ( hresult:%08x, message:Command execution failed.\n%s\n )\n",
+		      (unsigned)hresult, text);
+	return cli_exit_status(win32_of(hresult));
 }

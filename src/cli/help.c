@@ -6,7 +6,9 @@
  *   appcmd site /?         the commands an object type supports
  *   appcmd list site /?    one command: its parameters and examples
  *
- * Only what this appcmd implements is listed. Help goes to standard output.
+ * Only what this appcmd implements is listed: the commands of an object
+ * come from its table (verbs.c). Help goes to standard output. The help of
+ * the commands that write is in help_write.c.
  */
 #include "cli.h"
 
@@ -34,13 +36,23 @@ void cli_help_top(ah_buf *out)
 		    "                 /text:<attribute> shows the value of the specified\n"
 		    "                 attribute for each object.\n"
 		    "/xml             Generate output in XML format.\n"
+		    "                 Use this to produce output that can be sent to another\n"
+		    "                 command running in /in mode.\n"
+		    "/in or -         Read and operate on XML input from standard input.\n"
+		    "                 Use this to operate on input produced by another\n"
+		    "                 command running in /xml mode.\n"
 		    "/config<:*>      Show configuration for displayed objects.\n"
 		    "                 /config:* also includes inherited configuration.\n"
 		    "\n"
+		    "/commit          Set config path where configuration changes are saved.\n"
+		    "                 Can specify either a specific configuration path, \"site\",\n"
+		    "                 \"app\", \"parent\", or \"url\" to save to the appropriate portion\n"
+		    "                 of the path being edited by the command, \"apphost\", \"webroot\",\n"
+		    "                 or \"machine\" for the corresponding configuration level.\n"
 		    "/apphostconfig   Specify an alternate applicationHost.config file to edit.\n"
 		    "\n"
 		    "Use \"!\" to escape parameters that have same names as the general parameters,\n"
-		    "like \"/!text:value\" to filter on a config property named \"text\".\n");
+		    "like \"/!debug:value\" to set a config property named \"debug\".\n");
 }
 
 void cli_help_object(ah_buf *out, const cli_kind *kind)
@@ -51,11 +63,13 @@ void cli_help_object(ah_buf *out, const cli_kind *kind)
 		      "APPCMD (command) %s <identifier> <-parameter1:value1 ...>\n"
 		      "\n"
 		      "Supported commands:\n"
-		      "\n"
-		      "  %-9s List %s\n"
-		      "\n"
-		      "(To get help for each command use /?, e.g. 'appcmd list %s /?')\n",
-		      kind->summary, kind->name, "list", kind->noun, kind->lname);
+		      "\n",
+		      kind->summary, kind->name);
+	const cli_verb *v = cli_verbs_of(kind);
+	for (; v->name; v++)
+		ah_buf_printf(out, "  %-9s %s\n", v->name, v->summary ? v->summary : "");
+	ah_buf_printf(out, "\n(To get help for each command use /?, e.g. 'appcmd %s %s /?')\n",
+		      cli_verbs_of(kind)->name ? cli_verbs_of(kind)->name : "list", kind->lname);
 }
 
 /* What list shows for each object type: identifier help and examples. */
@@ -113,7 +127,7 @@ static void help_list_config(ah_buf *out)
 		    "    Show the sites section with every default value.\n");
 }
 
-void cli_help_verb(ah_buf *out, const char *verb, const cli_kind *kind)
+void cli_help_list(ah_buf *out, const cli_kind *kind, const char *verb)
 {
 	(void)verb;
 	if (kind->id == CLI_CONFIG) {

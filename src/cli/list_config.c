@@ -35,6 +35,7 @@
  */
 #include "cli.h"
 
+#include "apphost/crypt.h"
 #include "util/str.h"
 
 #include <string.h>
@@ -70,7 +71,7 @@ static void print_text(ah_buf *out, const char *name, const ah_elem *root, int c
 static int show(lc *c, const ah_section *sec, cli_objlist *l)
 {
 	const char *name = ah_section_name(sec);
-	cli_object *o = cli_objlist_add(l, cli_kind_find("CONFIG"));
+	cli_object *o = cli_objlist_add(l, cli_kind_by_id(CLI_CONFIG));
 	char *tag = o ? ah_arena_strdup(l->arena, name) : NULL;
 	if (!tag)
 		return cli_error_engine(c->out, AH_ENOMEM);
@@ -93,9 +94,7 @@ static int show(lc *c, const ah_section *sec, cli_objlist *l)
 	const char *unknown = NULL, *v;
 	if (!cli_query_match(o, c->a, &unknown)) {
 		if (unknown)
-			return cli_error(c->out, CLI_EXIT_INVALID_ARG,
-					 "Unknown attribute \"%s\".  Replace with -? for help.",
-					 unknown);
+			return cli_error_unknown_attr(c->out, unknown);
 		return 0;
 	}
 	c->shown++;
@@ -107,15 +106,16 @@ static int show(lc *c, const ah_section *sec, cli_objlist *l)
 		cli_xml_object(c->out, o, c->a->config == 2 ? 2 : 1);
 		break;
 	case CLI_OUT_DETAIL:
-		cli_text_detail(c->out, o);
+		cli_text_detail(c->out, o, c->cfg);
 		break;
-	case CLI_OUT_ATTR:
-		if (!cli_query(o, c->a->text_attr, &v))
-			return cli_error(c->out, CLI_EXIT_INVALID_ARG,
-					 "Unknown attribute \"%s\".  Replace with -? for help.",
-					 c->a->text_attr);
+	case CLI_OUT_ATTR: {
+		char *heap = NULL;
+		if (!cli_query_plain(o, c->cfg, c->a->text_attr, &v, &heap))
+			return cli_error_unknown_attr(c->out, c->a->text_attr);
 		ah_buf_printf(c->out, "%s\n", v);
+		ah_crypt_free(heap);
 		break;
+	}
 	}
 	return 0;
 }
@@ -207,8 +207,9 @@ static int run(lc *c)
 	return c->shown || !section ? 0 : 1;
 }
 
-int cli_list_config(ah_buf *out, cli_args *a)
+int cli_list_config(ah_buf *out, cli_args *a, const cli_kind *kind)
 {
+	(void)kind;
 	ah_config *cfg;
 	int status;
 	if (cli_open(&cfg, a, out, &status) < 0)
@@ -216,7 +217,7 @@ int cli_list_config(ah_buf *out, cli_args *a)
 	char *path = NULL;
 	int rc = cli_config_path(&path, cfg, a->ident);
 	if (rc == AH_ENOTFOUND && !ah_error_last())
-		status = cli_error_not_found(out, cli_kind_find("SITE"), a->ident);
+		status = cli_error_not_found(out, cli_kind_by_id(CLI_SITE), a->ident);
 	else if (rc < 0)
 		status = cli_error_engine(out, rc);
 	else {

@@ -21,6 +21,7 @@
  */
 #include "cli.h"
 
+#include "apphost/crypt.h"
 #include "util/str.h"
 
 #include <string.h>
@@ -36,37 +37,27 @@ static bool ident_match(const cli_object *o, const char *id)
 	return false;
 }
 
-static int collect(cli_objlist *l, ah_config *cfg, const cli_kind *kind)
-{
-	if (kind->id == CLI_APPPOOL)
-		return cli_collect_apppools(l, cfg, kind);
-	return cli_collect_sites(l, cfg, kind);
-}
-
-static int unknown_attr(ah_buf *out, const char *name)
-{
-	return cli_error(out, CLI_EXIT_INVALID_ARG,
-			 "Unknown attribute \"%s\".  Replace with -? for help.", name);
-}
-
-static int print(ah_buf *out, const cli_args *a, const cli_object **sel, size_t n)
+static int print(ah_buf *out, const cli_args *a, ah_config *cfg, const cli_object **sel,
+		 size_t n)
 {
 	if (a->mode == CLI_OUT_XML)
 		cli_xml_begin(out);
 	for (size_t i = 0; i < n; i++) {
 		const cli_object *o = sel[i];
 		const char *v;
+		char *heap = NULL;
 		switch (a->mode) {
 		case CLI_OUT_XML:
 			cli_xml_object(out, o, a->config);
 			break;
 		case CLI_OUT_DETAIL:
-			cli_text_detail(out, o);
+			cli_text_detail(out, o, cfg);
 			break;
 		case CLI_OUT_ATTR:
-			if (!cli_query(o, a->text_attr, &v))
-				return unknown_attr(out, a->text_attr);
+			if (!cli_query_plain(o, cfg, a->text_attr, &v, &heap))
+				return cli_error_unknown_attr(out, a->text_attr);
 			ah_buf_printf(out, "%s\n", v);
+			ah_crypt_free(heap);
 			break;
 		case CLI_OUT_DEFAULT:
 			if (a->config) {
@@ -83,7 +74,8 @@ static int print(ah_buf *out, const cli_args *a, const cli_object **sel, size_t 
 	return n ? 0 : 1;
 }
 
-static int select_and_print(ah_buf *out, cli_args *a, const cli_kind *kind, cli_objlist *l)
+static int select_and_print(ah_buf *out, cli_args *a, const cli_kind *kind, cli_objlist *l,
+			    ah_config *cfg)
 {
 	const char *id = a->ident;
 	if (!id)
@@ -100,7 +92,7 @@ static int select_and_print(ah_buf *out, cli_args *a, const cli_kind *kind, cli_
 			continue;
 		if (!cli_query_match(o, a, &unknown)) {
 			if (unknown) {
-				status = unknown_attr(out, unknown);
+				status = cli_error_unknown_attr(out, unknown);
 				goto done;
 			}
 			continue;
@@ -110,7 +102,7 @@ static int select_and_print(ah_buf *out, cli_args *a, const cli_kind *kind, cli_
 	if (id && n == 0)
 		status = cli_error_not_found(out, kind, id);
 	else
-		status = print(out, a, sel, n);
+		status = print(out, a, cfg, sel, n);
 done:
 	ah_free(sel);
 	return status;
@@ -125,11 +117,11 @@ int cli_list_objects(ah_buf *out, cli_args *a, const cli_kind *kind)
 	cli_objlist l;
 	int rc = cli_objlist_init(&l);
 	if (rc == 0)
-		rc = collect(&l, cfg, kind);
+		rc = cli_collect(&l, cfg, kind);
 	if (rc < 0)
 		status = cli_error_engine(out, rc);
 	else
-		status = select_and_print(out, a, kind, &l);
+		status = select_and_print(out, a, kind, &l, cfg);
 	cli_objlist_free(&l);
 	ah_config_free(cfg);
 	return status;

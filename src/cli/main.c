@@ -11,8 +11,10 @@
  *   appcmd OBJECT [/?]            the object's commands
  *   appcmd VERB OBJECT /?         the command's help
  *   appcmd VERB OBJECT ...        the command
- * An unknown object type or command, and a stray positional argument, are
- * refused before any configuration is read (exit status 87 or 50).
+ * The commands of each object type come from its table (verbs.c; BACKUP's
+ * from backup.c). An unknown object type or command, and a stray
+ * positional argument, are refused before any configuration is read (exit
+ * status 87 or 50).
  */
 #include "cli.h"
 
@@ -83,7 +85,8 @@ static int run(ah_buf *out, cli_args *a)
 				       "supported objects.",
 				       name);
 	}
-	if (!ah_strcaseeq(a->verb, "list")) {
+	const cli_verb *v = cli_verb_find(kind, a->verb);
+	if (!v) {
 		upper(verb, sizeof(verb), a->verb);
 		return cli_error_plain(out, CLI_EXIT_NOT_SUPPORTED,
 				       "Command '%s' is not supported on object '%s'.  Run "
@@ -91,7 +94,8 @@ static int run(ah_buf *out, cli_args *a)
 				       verb, kind->name, kind->name);
 	}
 	if (a->help) {
-		cli_help_verb(out, a->verb, kind);
+		if (v->help)
+			v->help(out, kind, v->name);
 		return 0;
 	}
 	if (a->extra)
@@ -99,13 +103,13 @@ static int run(ah_buf *out, cli_args *a)
 				       "Failed to process input: The parameter '%s' must begin "
 				       "with a / or - (HRESULT=80070057).",
 				       a->extra);
+	if (a->in && !v->takes_in)
+		a->unsupported = "/in";
 	if (a->unsupported)
 		return cli_error(out, CLI_EXIT_NOT_SUPPORTED,
 				 "The parameter '%s' is not supported by this version of appcmd.",
 				 a->unsupported);
-	if (kind->id == CLI_CONFIG)
-		return cli_list_config(out, a);
-	return cli_list_objects(out, a, kind);
+	return v->run(out, a, kind);
 }
 
 int main(int argc, char **argv)

@@ -9,8 +9,12 @@
  *   APP "Site/path" (applicationPool:X)
  *   VDIR "Site/app/vdir" (physicalPath:...)
  *   APPPOOL "name" (MgdVersion:v4.0,MgdMode:Integrated,state:Started)
+ *   WP "3577" (applicationPool:DefaultAppPool)
+ *   BACKUP "name"
+ *   CONFIGSEARCH "MACHINE/WEBROOT/APPHOST/Site"   (the results of search config)
  *
  * CONFIG has no one-line form: listing it prints the configuration itself.
+ * CONFIGSEARCH is an output type only: the command line never names it.
  */
 #include "cli.h"
 
@@ -31,11 +35,23 @@ static const cli_kind kinds[] = {
 	{CLI_CONFIG, "CONFIG", "CONFIGS", "config", "config.name",
 	 "Administration of general configuration sections", "configuration sections",
 	 {{NULL, NULL}, {NULL, NULL}, {NULL, NULL}}},
+	{CLI_WP, "WP", "WPS", "wp", "wp.name", "Administration of worker processes",
+	 "worker processes", {{"applicationPool", "APPPOOL.NAME"}, {NULL, NULL}, {NULL, NULL}}},
+	{CLI_BACKUP, "BACKUP", "BACKUPS", "backup", "backup.name",
+	 "Administration of server configuration backups", "configuration backups",
+	 {{NULL, NULL}, {NULL, NULL}, {NULL, NULL}}},
+	/* output only: after the command line types */
+	{CLI_CONFIGSEARCH, "CONFIGSEARCH", "", "configsearch", "configsearch.path",
+	 "Configuration search results", "configuration paths",
+	 {{NULL, NULL}, {NULL, NULL}, {NULL, NULL}}},
 };
+
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+#define NCMDKINDS (NKINDS - 1) /* the types the command line names */
 
 const cli_kind *cli_kind_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+	for (size_t i = 0; i < NCMDKINDS; i++)
 		if (ah_strcaseeq(name, kinds[i].name) || ah_strcaseeq(name, kinds[i].plural))
 			return &kinds[i];
 	return NULL;
@@ -43,7 +59,15 @@ const cli_kind *cli_kind_find(const char *name)
 
 const cli_kind *cli_kind_at(size_t i)
 {
-	return i < sizeof(kinds) / sizeof(kinds[0]) ? &kinds[i] : NULL;
+	return i < NCMDKINDS ? &kinds[i] : NULL;
+}
+
+const cli_kind *cli_kind_by_id(cli_kind_id id)
+{
+	for (size_t i = 0; i < NKINDS; i++)
+		if (kinds[i].id == id)
+			return &kinds[i];
+	return NULL;
 }
 
 int cli_objlist_init(cli_objlist *l)
@@ -98,6 +122,21 @@ int cli_object_prop(cli_objlist *l, cli_object *o, const char *key, const char *
 		return AH_ENOMEM;
 	o->props[o->nprops++] = (cli_prop){.key = key, .value = v, .hidden = hidden};
 	return 0;
+}
+
+const cli_object *cli_objlist_find(const cli_objlist *l, const char *id)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (ah_strcaseeq(l->v[i].id, id))
+			return &l->v[i];
+	return NULL;
+}
+
+int cli_collect(cli_objlist *l, ah_config *cfg, const cli_kind *kind)
+{
+	if (kind->id == CLI_APPPOOL)
+		return cli_collect_apppools(l, cfg, kind);
+	return cli_collect_sites(l, cfg, kind);
 }
 
 const char *cli_object_get(const cli_object *o, const char *key)

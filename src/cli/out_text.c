@@ -9,11 +9,14 @@
  *   TYPE
  *     KEY: value              every synthetic property, unquoted
  *     [tag]                   the configuration element
- *       attr:"value"          every attribute, defaults included
+ *       attr:"value"          every attribute, defaults included (encrypted
+ *                             ones decrypted when possible: elem.c)
  *       [child]               child elements, 2 more spaces per level,
  *         attr:"value"        then the collection items, each as [tag]
  */
 #include "cli.h"
+
+#include "apphost/crypt.h"
 
 static void spaces(ah_buf *out, int n)
 {
@@ -35,7 +38,8 @@ void cli_text_line(ah_buf *out, const cli_object *o)
 	ah_buf_putc(out, '\n');
 }
 
-static void detail_elem(ah_buf *out, const ah_elem *e, const char *tag, int depth)
+static void detail_elem(ah_buf *out, const ah_elem *e, const char *tag, int depth,
+			ah_config *cfg)
 {
 	spaces(out, depth);
 	ah_buf_printf(out, "[%s]\n", tag);
@@ -43,26 +47,28 @@ static void detail_elem(ah_buf *out, const ah_elem *e, const char *tag, int dept
 	for (size_t i = 0; ah_elem_attr_at(e, i, &info); i++) {
 		if (cli_attr_is_runtime(e, &info))
 			continue;
+		char *heap;
 		spaces(out, depth + 2);
-		ah_buf_printf(out, "%s:\"%s\"\n", info.name, cli_attr_text(&info));
+		ah_buf_printf(out, "%s:\"%s\"\n", info.name, cli_attr_plain(cfg, &info, &heap));
+		ah_crypt_free(heap);
 	}
 	for (size_t i = 0; i < ah_elem_child_count(e); i++) {
 		const ah_elem *c = ah_elem_child_at(e, i);
 		if (c && !ah_elem_is_runtime(c))
-			detail_elem(out, c, ah_elem_tag(c), depth + 2);
+			detail_elem(out, c, ah_elem_tag(c), depth + 2, cfg);
 	}
 	for (size_t i = 0; i < ah_elem_item_count(e); i++) {
 		const ah_elem *it = ah_elem_item_at(e, i);
-		detail_elem(out, it, ah_elem_tag(it), depth + 2);
+		detail_elem(out, it, ah_elem_tag(it), depth + 2, cfg);
 	}
 }
 
-void cli_text_detail(ah_buf *out, const cli_object *o)
+void cli_text_detail(ah_buf *out, const cli_object *o, ah_config *cfg)
 {
 	ah_buf_printf(out, "%s\n", o->kind->name);
 	for (size_t i = 0; i < o->nprops; i++)
 		if (!o->props[i].hidden)
 			ah_buf_printf(out, "  %s: %s\n", o->props[i].key, o->props[i].value);
 	if (o->elem)
-		detail_elem(out, o->elem, o->elem_tag, 2);
+		detail_elem(out, o->elem, o->elem_tag, 2, cfg);
 }

@@ -10,7 +10,8 @@
  *   3. "name" alone: the object's identifier (APP and VDIR have no name
  *      attribute of their own).
  * Filters (/attr:value) must all match; values compare without regard to
- * case.
+ * case. Filters compare stored values; /text:ATTR shows encrypted values
+ * decrypted (cli_query_plain).
  */
 #include "cli.h"
 
@@ -18,7 +19,7 @@
 
 #include <string.h>
 
-static bool attr_by_path(const ah_elem *e, const char *path, const char **value)
+static bool attr_by_path(const ah_elem *e, const char *path, ah_attr_info *info)
 {
 	const char *dot;
 	while (e && (dot = strchr(path, '.')) != NULL) {
@@ -31,32 +32,34 @@ static bool attr_by_path(const ah_elem *e, const char *path, const char **value)
 		e = cli_elem_child_ci(e, part);
 		path = dot + 1;
 	}
-	if (!e)
-		return false;
+	return e && cli_elem_attr_ci(e, path, info);
+}
+
+bool cli_query_plain(const cli_object *o, ah_config *cfg, const char *name, const char **value,
+		     char **heap)
+{
+	*heap = NULL;
+	const char *v = cli_object_get(o, name);
+	if (v) {
+		*value = v;
+		return true;
+	}
 	ah_attr_info info;
-	for (size_t i = 0; ah_elem_attr_at(e, i, &info); i++) {
-		if (ah_strcaseeq(info.name, path) && !cli_attr_is_runtime(e, &info)) {
-			*value = cli_attr_text(&info);
-			return true;
-		}
+	if (o->elem && attr_by_path(o->elem, name, &info)) {
+		*value = cfg ? cli_attr_plain(cfg, &info, heap) : cli_attr_text(&info);
+		return true;
+	}
+	if (ah_strcaseeq(name, "name")) {
+		*value = o->id;
+		return true;
 	}
 	return false;
 }
 
 bool cli_query(const cli_object *o, const char *name, const char **value)
 {
-	const char *v = cli_object_get(o, name);
-	if (v) {
-		*value = v;
-		return true;
-	}
-	if (o->elem && attr_by_path(o->elem, name, value))
-		return true;
-	if (ah_strcaseeq(name, "name")) {
-		*value = o->id;
-		return true;
-	}
-	return false;
+	char *heap;
+	return cli_query_plain(o, NULL, name, value, &heap);
 }
 
 bool cli_query_match(const cli_object *o, const cli_args *a, const char **unknown)

@@ -226,7 +226,8 @@ static const ah_elem_schema *step_schema(ah_tx *tx, const char *section, const a
 	return e;
 }
 
-static int check_attr(ah_tx *tx, const ah_where *w, const char *attr)
+static int check_attr(ah_tx *tx, const ah_where *w, const char *attr,
+		      const ah_attr_schema **out)
 {
 	const ah_elem_schema *e = step_schema(tx, w->section, w->steps, w->nsteps);
 	if (!e)
@@ -235,19 +236,38 @@ static int check_attr(ah_tx *tx, const ah_where *w, const char *attr)
 	if ((!a || a->extension) && !e->allow_unrecognized)
 		return ah_error_set(AH_ENOTFOUND, AH_HR_INVALID_ARG, NULL, 0,
 				    "Unrecognized attribute '%s'", attr);
+	*out = a && !a->extension ? a : NULL;
 	return 0;
+}
+
+/* The text IIS writes for value: typed values in their canonical form
+ * ("True" -> "true", "localservice" -> "LocalService"); strings, and values
+ * the type refuses (the commit reports them), as given. */
+static const char *canonical(ah_tx *tx, const ah_attr_schema *a, const char *value)
+{
+	if (!a || a->type == AH_T_STRING)
+		return ah_arena_strdup(tx->arena, value);
+	ah_value v;
+	if (ah__value_parse(&v, a, value, NULL) < 0)
+		return ah_arena_strdup(tx->arena, value);
+	ah_buf b = AH_BUF_INIT;
+	ah__value_format(&b, a, &v);
+	const char *r = ah_buf_oom(&b) ? NULL : ah_arena_strdup(tx->arena, ah_buf_cstr(&b));
+	ah_buf_free(&b);
+	return r;
 }
 
 int ah_tx_set(ah_tx *tx, const ah_where *w, const char *attr, const char *value)
 {
-	int rc = check_attr(tx, w, attr);
+	const ah_attr_schema *a = NULL;
+	int rc = check_attr(tx, w, attr, &a);
 	if (rc < 0)
 		return rc;
 	op *o = stage(tx, OP_SET, w);
 	if (!o)
 		return ah_error_last() ? ah_error_last()->code : AH_ENOMEM;
 	o->attr = ah_arena_strdup(tx->arena, attr);
-	o->value = ah_arena_strdup(tx->arena, value ? value : "");
+	o->value = canonical(tx, a, value ? value : "");
 	return o->attr && o->value ? 0 : AH_ENOMEM;
 }
 
@@ -293,7 +313,12 @@ int ah_tx_add(ah_tx *tx, const ah_where *w, const char *tag, const char *const *
 		return ah_error_last() ? ah_error_last()->code : AH_ENOMEM;
 	o->tag = ah_arena_strdup(tx->arena, tag ? tag : e->coll->add_names[0]);
 	o->names = copy_strs(tx->arena, names, n);
-	o->values = copy_strs(tx->arena, values, n);
+	o->values = ah_arena_alloc(tx->arena, (n ? n : 1) * sizeof(char *));
+	for (size_t i = 0; o->values && i < n; i++) {
+		const ah_attr_schema *a = ah__schema_attr(&e->coll->item, names[i]);
+		if (!(o->values[i] = canonical(tx, a, values[i] ? values[i] : "")))
+			return AH_ENOMEM;
+	}
 	o->n = n;
 	o->position = position;
 	return o->tag && o->names && o->values ? 0 : AH_ENOMEM;
@@ -565,11 +590,31 @@ static int walk(ah_enode **out, ah_tx *tx, ah_enode *sec, const op *o, bool crea
 	return 0;
 }
 
+static bool is_directive_tag(const ah_coll_schema *c, const char *name)
+{
+	return ah__schema_is_add(c, name) || (c->remove_name && strcmp(c->remove_name, name) == 0) ||
+	       (c->clear_name && strcmp(c->clear_name, name) == 0);
+}
+
+/* A new item at the end of the items: after the last directive (add, remove,
+ * clear), or before everything else when there is none, so that items stay
+ * together ahead of elements such as <applicationPoolDefaults> or <bindings>,
+ * as in IIS's files. */
+static ah_enode *add_at_end(ah_enode *coll, const ah_elem_schema *e, const char *tag)
+{
+	ah_enode *last = NULL;
+	for (ah_enode *c = ah__enode_first(coll); c; c = ah__enode_next(c))
+		if (is_directive_tag(e->coll, ah__enode_name(c)))
+			last = c;
+	ah_enode *before = last ? ah__enode_next(last) : ah__enode_first(coll);
+	return before ? ah__enode_insert_before(coll, before, tag) : ah__enode_add(coll, tag, false);
+}
+
 static int apply_add(ah_enode *coll, const ah_elem_schema *e, const op *o)
 {
 	ah_enode *n = NULL;
 	if (o->position == AH_POS_END) {
-		n = ah__enode_add(coll, o->tag, false);
+		n = add_at_end(coll, e, o->tag);
 	} else {
 		ah_enode *before = NULL;
 		long idx = 0;
@@ -695,23 +740,75 @@ static void prune(ah_enode *n, ah_enode *cont)
 		ah__enode_delete(cont);
 }
 
+/* True when removing `inner` would leave `outer` empty. */
+static bool only_holds(ah_enode *outer, ah_enode *inner)
+{
+	for (ah_enode *n = inner; n && n != outer; n = ah__enode_parent(n)) {
+		ah_enode *p = ah__enode_parent(n);
+		if (ah__enode_first(p) != n || ah__enode_next(n))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * overrideMode for one section at one path. The mode of a <location> applies
+ * to every section it holds, so the section gets a location tag of its own
+ * when it shares one: its content (from that location, or from the file's top
+ * level when the location names the file's own level) moves into the new tag.
+ */
+static int apply_override(ah_edoc *doc, ah_enode *found, const op *o)
+{
+	ah_enode *root = ah__edoc_root(doc);
+	ah_enode *sec = found ? section_elem(found, o->section, false, false) : NULL;
+	if (!o->value) {
+		if (sec && only_holds(found, sec))
+			return ah__enode_del_attr(found, "overrideMode") < 0 ||
+					       ah__enode_del_attr(found, "allowOverride") < 0
+				       ? AH_ENOMEM
+				       : 0;
+		return 0;
+	}
+	if (sec && only_holds(found, sec)) {
+		int rc = ah__enode_set_attr(found, "overrideMode", o->value);
+		return rc ? rc : ah__enode_del_attr(found, "allowOverride");
+	}
+	ah_enode *from = sec ? found : NULL;
+	if (!sec && !*o->location) {
+		/* a location for the file's own level: the section's top-level content */
+		sec = section_elem(root, o->section, false, true);
+		from = sec ? root : NULL;
+	}
+	ah_enode *loc = ah__enode_add(root, "location", false);
+	if (!loc || ah__enode_set_attr(loc, "path", o->location) < 0 ||
+	    ah__enode_set_attr(loc, "overrideMode", o->value) < 0)
+		return AH_ENOMEM;
+	ah_enode *group = section_elem(loc, o->section, true, false);
+	if (!group)
+		return AH_ENOMEM;
+	if (!sec)
+		return 0;
+	/* replace the empty element just made by a copy of the existing one */
+	ah_enode *parent = ah__enode_parent(group);
+	ah__enode_delete(group);
+	if (!ah__enode_copy_into(parent, sec))
+		return AH_ENOMEM;
+	ah_enode *p = ah__enode_parent(sec);
+	ah__enode_delete(sec);
+	prune(p, from);
+	return 0;
+}
+
 static int apply_op(ah_tx *tx, ah_edoc *doc, const op *o)
 {
+	if (o->kind == OP_OVERRIDE)
+		return apply_override(doc, container_of(doc, o, false), o);
 	bool create = o->kind != OP_UNSET && o->kind != OP_CLEAR && o->kind != OP_REMOVE;
 	if (o->kind == OP_REMOVE)
 		create = true; /* a <remove> may need the collection element */
 	ah_enode *cont = container_of(doc, o, create);
 	if (!cont)
 		return create ? AH_ENOMEM : 0;
-	if (o->kind == OP_OVERRIDE) {
-		int rc = o->value ? ah__enode_set_attr(cont, "overrideMode", o->value)
-				  : ah__enode_del_attr(cont, "overrideMode");
-		if (rc == 0)
-			rc = ah__enode_del_attr(cont, "allowOverride");
-		if (rc == 0 && o->value && !section_elem(cont, o->section, true, false))
-			rc = AH_ENOMEM;
-		return rc;
-	}
 	ah_enode *sec = section_elem(cont, o->section, create, cont == ah__edoc_root(doc));
 	if (!sec) {
 		if (create)

@@ -346,6 +346,20 @@ void ah__enode_delete(ah_enode *n)
 		n->doc->modified = true;
 }
 
+ah_enode *ah__enode_copy_into(ah_enode *n, ah_enode *src)
+{
+	ah_enode *c = ah__enode_add(n, src->name, false);
+	if (!c)
+		return NULL;
+	for (size_t i = 0; i < ah__enode_attr_count(src); i++)
+		if (ah__enode_set_attr(c, ah__enode_attr_name(src, i), ah__enode_attr_value(src, i)) < 0)
+			return NULL;
+	for (ah_enode *k = ah__enode_first(src); k; k = ah__enode_next(k))
+		if (!ah__enode_copy_into(c, k))
+			return NULL;
+	return c;
+}
+
 /* ---- serialization --------------------------------------------------------------- */
 
 static void put_escaped(ah_buf *out, const char *v, char quote)

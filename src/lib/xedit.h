@@ -64,6 +64,9 @@ ah_enode *ah__enode_add(ah_enode *n, const char *name, bool first);
 /* Insert a new element before `before` (a child of n). */
 ah_enode *ah__enode_insert_before(ah_enode *n, ah_enode *before, const char *name);
 void ah__enode_delete(ah_enode *n);
+/* Append to n a new copy of src (its attributes in order and, recursively,
+ * its element children; comments inside src are not copied). */
+ah_enode *ah__enode_copy_into(ah_enode *n, ah_enode *src);
 /* True when n has no children left (attributes aside). */
 bool ah__enode_is_empty(ah_enode *n);
 
