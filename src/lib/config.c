@@ -171,6 +171,9 @@ static void drop_sites(ah_config *cfg)
 	ah_map_init(&cfg->site_index, true);
 	cfg->sites_loaded = false;
 	cfg->sites_err = 0;
+	ah_free(cfg->sites_err_msg);
+	ah_free(cfg->sites_err_file);
+	cfg->sites_err_msg = cfg->sites_err_file = NULL;
 }
 
 void ah_config_free(ah_config *cfg)
@@ -294,6 +297,13 @@ int ah__config_sites(ah_config *cfg, const ah_section **out)
 		cfg->sites_loaded = true;
 		if (rc < 0) {
 			cfg->sites_err = rc;
+			const ah_error *e = ah_error_last();
+			if (e) {
+				cfg->sites_err_hr = e->hresult;
+				cfg->sites_err_line = e->line;
+				cfg->sites_err_msg = ah_strdup(e->message);
+				cfg->sites_err_file = e->file ? ah_strdup(e->file) : NULL;
+			}
 			return rc;
 		}
 		cfg->sites = s;
@@ -307,7 +317,10 @@ int ah__config_sites(ah_config *cfg, const ah_section **out)
 		}
 	}
 	if (cfg->sites_err)
-		return cfg->sites_err;
+		return ah_error_set(cfg->sites_err, cfg->sites_err_hr, cfg->sites_err_file,
+				    cfg->sites_err_line, "%s",
+				    cfg->sites_err_msg ? cfg->sites_err_msg
+						       : "Cannot read the sites section");
 	*out = cfg->sites;
 	return 0;
 }

@@ -216,6 +216,10 @@ struct ah_config {
 	ah_map site_index; /* name -> ah_elem* (site items) */
 	bool sites_loaded;
 	int sites_err;
+	/* the error of the failed sites merge, raised again on each use */
+	uint32_t sites_err_hr;
+	unsigned sites_err_line;
+	char *sites_err_msg, *sites_err_file;
 	const char **names; size_t nnames; /* for ah_config_section_names */
 	ah_map cache;                      /* "name\npath" -> struct cache_entry* */
 	struct cache_entry *cache_list;

@@ -526,6 +526,19 @@ static void t_file_errors(void **state)
 		 "site1/web.config", 3, 0x8007000D);
 }
 
+/* A broken applicationHost.config is reported with its file and line at site paths too. */
+static void t_broken_apphost_at_site_path(void **state)
+{
+	(void)state;
+	setup_tree("  <system.webServer>\n");
+	read_err("system.webServer/defaultDocument", "WebSite1/sub",
+		 "Configuration file is not well-formed XML", "config/applicationHost.config", 25,
+		 0x8007000D);
+	read_err("system.webServer/defaultDocument", "WebSite1",
+		 "Configuration file is not well-formed XML", "config/applicationHost.config", 25,
+		 0x8007000D);
+}
+
 static void t_section_errors(void **state)
 {
 	(void)state;
@@ -737,6 +750,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_config_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_file_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_section_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_broken_apphost_at_site_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_validation_and_required, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_collection_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_paths, setup, teardown),
