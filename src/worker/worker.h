@@ -1,0 +1,520 @@
+/*
+ * apphost-worker — the types shared by the worker's files.
+ *
+ * The worker is a set of event loops (loop.c), one per thread, each with its
+ * own configuration store, site table, per-URL configuration cache and
+ * inotify watches, so that no lock is taken on the request path. A loop owns
+ * its connections (conn.c); a connection parses requests with llhttp
+ * (http.c) and hands each complete request head to request.c, which maps the
+ * URL (url.c, sites.c, fsmap.c), finds its effective configuration
+ * (urlcfg.c) and runs the module pipeline (pipeline.c). Responses are
+ * composed by response.c, error bodies by errpage.c.
+ *
+ * Lifetimes: configuration objects (sections, the site table, urlcfg
+ * entries) are valid only while the pipeline of one request runs, which is
+ * always within one loop iteration; an inotify event can drop them between
+ * iterations. A request keeps only owned data (its arena, the response head,
+ * an open file) once its pipeline has run.
+ */
+#ifndef AH_WORKER_H
+#define AH_WORKER_H
+
+#include "apphost/config.h"
+#include "apphost/entry.h"
+#include "apphost/errors.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/map.h"
+
+#include <llhttp.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+typedef struct wk_loop wk_loop;
+typedef struct wk_conn wk_conn;
+typedef struct wk_req wk_req;
+
+/* ---- addresses (addr.c) ------------------------------------------------------ */
+
+typedef struct wk_addr {
+	int family;     /* AF_INET or AF_INET6 */
+	uint8_t ip[16]; /* IPv4 in the first 4 bytes */
+	uint16_t port;
+} wk_addr;
+
+/* Parse "1.2.3.4:80", "[::1]:80" (port required). */
+int wk_addr_parse(wk_addr *out, const char *text);
+/* Parse an IP without port ("1.2.3.4", "::1", "[::1]"). */
+int wk_addr_parse_ip(wk_addr *out, const char *text, size_t len);
+/* From a struct sockaddr; IPv4-mapped IPv6 addresses become IPv4. */
+void wk_addr_from_sa(wk_addr *out, const void *sa);
+/* Same IP (ports ignored). */
+bool wk_addr_ip_equal(const wk_addr *a, const wk_addr *b);
+/* "1.2.3.4:80" or "[::1]:80" into buf (at least 64 bytes). */
+void wk_addr_format(char *buf, size_t n, const wk_addr *a);
+bool wk_addr_is_loopback(const wk_addr *a);
+
+/* ---- configuration errors ----------------------------------------------------- */
+
+/* A configuration error as the engine reported it (for 500.19). */
+typedef struct wk_cfgerr {
+	int code; /* AH_E*; 0: no error */
+	uint32_t hresult;
+	char *message; /* heap strings */
+	char *file;
+	unsigned line;
+} wk_cfgerr;
+
+/* Copy the thread's current error into e (after a failed lookup). */
+void wk_cfgerr_capture(wk_cfgerr *e, int code);
+void wk_cfgerr_free(wk_cfgerr *e);
+
+/* ---- sites (sites.c) --------------------------------------------------------- */
+
+typedef struct wk_vdir {
+	const char *path; /* relative to its application: "/" or "/images" */
+	size_t len;
+	const char *phys; /* the Linux folder, expanded, without a trailing '/' */
+} wk_vdir;
+
+typedef struct wk_app {
+	const char *path; /* "/" or "/app" */
+	size_t len;
+	wk_vdir *vdirs;
+	size_t nvdirs;
+} wk_app;
+
+typedef struct wk_site {
+	const char *name;
+	unsigned id;
+	wk_app *apps;
+	size_t napps;
+	uint64_t conn_timeout_ms; /* limits/@connectionTimeout */
+} wk_site;
+
+typedef struct wk_binding {
+	const wk_site *site;
+	bool any_ip;      /* "*" or empty */
+	wk_addr addr;     /* ip (unless any_ip) and port */
+	const char *host; /* lower case; "" for any host */
+} wk_binding;
+
+typedef struct wk_sites {
+	ah_arena *arena;
+	wk_site *sites;
+	size_t nsites;
+	wk_binding *bindings;
+	size_t nbindings;
+	uint64_t conn_timeout_ms; /* webLimits/@connectionTimeout */
+	uint64_t header_wait_ms;  /* webLimits/@headerWaitTimeout (0: connectionTimeout) */
+	wk_cfgerr err;            /* the sites section could not be read */
+} wk_sites;
+
+/* Where a URL lands in a site. */
+typedef struct wk_mapping {
+	const wk_app *app;
+	const wk_vdir *vdir;
+	const char *rest; /* the part of the URL path below the virtual directory
+	                   * ("" or starting with '/'), pointing into the path */
+} wk_mapping;
+
+/* Read sites and webLimits from cfg. A configuration error is kept in
+ * (*out)->err rather than returned; only AH_ENOMEM fails. */
+int wk_sites_load(wk_sites **out, ah_config *cfg);
+void wk_sites_free(wk_sites *s);
+/* The site for a request on local address `local` with Host `host` (lower
+ * case, no port; "" when absent), by HTTP.sys precedence; NULL when none. */
+const wk_site *wk_sites_find(const wk_sites *s, const wk_addr *local, const char *host);
+/* Application (longest path) and virtual directory (longest path) of path. */
+void wk_site_map(wk_mapping *out, const wk_site *site, const char *path);
+/* True when some binding of any site uses port. */
+bool wk_sites_has_port(const wk_sites *s, uint16_t port);
+
+/* ---- URLs (url.c) -------------------------------------------------------------- */
+
+/* Percent-decode and normalize an absolute path (no query): '\' is '/', runs
+ * of '/' are one, "." segments go, ".." removes the segment before it.
+ * Returns 0, or AH_EINVALID for a malformed escape, a NUL byte or a ".."
+ * above the root. *out is allocated in a. */
+int wk_url_normalize(char **out, ah_arena *a, const char *raw, size_t len);
+/* Append s to b with the characters a URL path may not hold
+ * percent-encoded. */
+void wk_url_encode_path(ah_buf *b, const char *s);
+/* Append s HTML-escaped. */
+void wk_html_escape(ah_buf *b, const char *s);
+
+/* ---- the file system (fsmap.c) ------------------------------------------------- */
+
+typedef enum wk_kind { WK_MISSING = 0, WK_FILE, WK_DIR, WK_OTHER, WK_DENIED } wk_kind;
+
+typedef struct wk_target {
+	wk_kind kind;
+	int fd; /* open for WK_FILE and WK_DIR, else -1 */
+	struct stat st;
+	char *path; /* resolved Linux path (arena) */
+} wk_target;
+
+/* Open root + rest ('/'-separated, may be ""), resolving each segment that
+ * does not exist as written to a name that differs only in case. */
+int wk_fs_open(wk_target *t, ah_arena *a, const char *root, const char *rest);
+/* Open name inside the folder dirfd, with the same case rule. */
+int wk_fs_open_at(wk_target *t, ah_arena *a, int dirfd, const char *dirpath, const char *name);
+void wk_target_close(wk_target *t);
+
+/* ---- per-URL configuration (urlcfg.c) ----------------------------------------- */
+
+typedef enum wk_cache_mode {
+	WK_CC_NONE = 0, /* NoControl */
+	WK_CC_DISABLE,  /* DisableCache */
+	WK_CC_MAXAGE,   /* UseMaxAge */
+	WK_CC_EXPIRES,  /* UseExpires */
+} wk_cache_mode;
+
+/* What the modules need from the effective configuration of one URL, looked
+ * up once and cached per configuration path. */
+typedef struct wk_urlcfg {
+	char *key;     /* the configuration path */
+	wk_cfgerr err; /* a section of the chain failed: 500.19 */
+
+	/* security/requestFiltering */
+	uint64_t max_url, max_query, max_content;
+	const ah_elem *hidden_segments; /* collection element */
+	const ah_elem *header_limits;   /* collection element */
+	const ah_elem *file_extensions; /* fileExtensions element */
+	const ah_elem *verbs;           /* verbs element */
+	bool url_checked;               /* url_substatus computed */
+	int url_substatus;              /* 0, or 404.7 / 404.8 for this URL */
+
+	/* defaultDocument, directoryBrowse */
+	bool defdoc_enabled;
+	const ah_elem *defdoc_files; /* collection element */
+	bool browse_enabled;
+	unsigned browse_flags; /* showFlags bits */
+
+	/* staticContent */
+	const ah_elem *mime_map; /* the section root (its collection) */
+	const char *mime;        /* MIME type of the URL's extension */
+	bool mime_known;         /* `mime` computed */
+	wk_cache_mode cc_mode;
+	uint64_t cc_max_age; /* seconds */
+	const char *cc_custom;
+	const char *http_expires;
+	bool set_etag;
+} wk_urlcfg;
+
+typedef struct wk_urlcache {
+	ah_map map; /* key -> wk_urlcfg */
+	size_t count;
+} wk_urlcache;
+
+#define WK_URLCACHE_MAX 20000
+
+/* The configuration of config path `path` ("MACHINE/WEBROOT/APPHOST/<site><url>"),
+ * from the loop's cache. Never fails but for AH_ENOMEM: configuration
+ * errors are in (*out)->err. */
+int wk_urlcfg_get(wk_urlcfg **out, wk_loop *l, const char *path);
+void wk_urlcache_flush(wk_urlcache *c);
+/* Parse an IIS timeSpan ("[-][d.]hh:mm:ss[.fffffff]") in milliseconds. */
+bool wk_timespan_ms(const char *text, uint64_t *ms);
+
+/* ---- inotify (watch.c) --------------------------------------------------------- */
+
+typedef struct wk_watch {
+	int fd;
+	ah_map dirs;  /* folder path -> (void*)(intptr_t)(wd + 1) */
+	char **paths; /* wd -> heap path, for the config folders test */
+	size_t npaths;
+	int cfg_wds[4]; /* watches of the configuration folders */
+	size_t ncfg;
+} wk_watch;
+
+/* Watch the configuration folders of cfg. */
+int wk_watch_init(wk_watch *w, ah_config *cfg);
+void wk_watch_free(wk_watch *w);
+/* Watch a content folder (web.config files; sub folders appearing). */
+void wk_watch_dir(wk_watch *w, const char *dir);
+/* Drain the events: *content when a web.config or content folder changed,
+ * *server when a file of the configuration folder changed. */
+void wk_watch_read(wk_watch *w, bool *content, bool *server);
+
+/* ---- the request --------------------------------------------------------------- */
+
+typedef struct wk_hdr {
+	const char *name, *value;
+	size_t name_len, value_len;
+} wk_hdr;
+
+typedef struct wk_body_file {
+	int fd;
+	off_t off;
+	off_t len;
+} wk_body_file;
+
+typedef struct wk_handler wk_handler;
+
+struct wk_req {
+	wk_conn *conn;
+	wk_loop *loop;
+	ah_arena *arena;
+
+	wk_addr local, peer; /* the connection's addresses */
+
+	/* the request head */
+	int method; /* llhttp_method_t */
+	const char *method_name;
+	unsigned http_major, http_minor;
+	const char *raw_url;  /* as received */
+	const char *raw_path; /* path part, as received ('/...') */
+	size_t raw_path_len;
+	const char *query; /* after '?', NULL when none */
+	wk_hdr *hdrs;
+	size_t nhdrs;
+	const char *host;       /* lower case, no port; "" when none */
+	int64_t content_length; /* -1 when absent */
+	bool chunked;
+	bool expect_continue;
+	bool is_head;
+	bool keep_alive; /* the client allows keep-alive */
+
+	/* mapping */
+	char *path; /* decoded, normalized URL path */
+	const wk_site *site;
+	wk_mapping map;
+	char *config_path;
+	wk_urlcfg *cfg;
+	wk_target target;
+	const wk_handler *handler;
+
+	/* the response */
+	int status;
+	int substatus;
+	ah_buf headers; /* extra header lines, "Name: value\r\n" */
+	const char *content_type;
+	ah_buf body;              /* a body held in memory */
+	bool has_body;            /* body set (memory or file) */
+	wk_body_file file;        /* file body when file.fd >= 0 */
+	off_t content_length_out; /* for HEAD: the length a GET would have */
+	bool close;               /* close the connection after the response */
+	uint64_t keepalive_ms;    /* the site's connectionTimeout (0: webLimits') */
+	uint64_t body_limit;      /* maxAllowedContentLength of the URL */
+	bool no_body;             /* 1xx, 204, 304: no body, no Content-Length */
+};
+
+/* Header value by name (case-insensitive), NULL when absent. */
+const char *wk_req_header(const wk_req *r, const char *name, size_t *len);
+
+#define WK_SERVER_HEADER "apphost"
+
+/* Response helpers (response.c). */
+void wk_resp_error(wk_req *r, int status, int substatus);
+void wk_resp_header(wk_req *r, const char *name, const char *value);
+void wk_resp_headerf(wk_req *r, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void wk_resp_body(wk_req *r, const char *content_type, const char *data, size_t len);
+/* Compose the status line and headers into out (after the pipeline). */
+void wk_resp_compose(ah_buf *out, wk_req *r, const char *date);
+const char *wk_status_reason(int status);
+
+/* Error pages (errpage.c). */
+void wk_errpage_build(ah_buf *out, int status, int substatus);
+void wk_errpage_httpsys(ah_buf *out, int status, const char *title, const char *text);
+
+/* HTTP dates (httpdate.c). */
+void wk_http_date(char *buf, size_t n, time_t t);
+bool wk_http_date_parse(const char *s, size_t len, time_t *out);
+
+/* ---- the module pipeline (pipeline.c) ------------------------------------------ */
+
+typedef enum wk_stage {
+	WK_STAGE_BEGIN = 0,       /* BeginRequest */
+	WK_STAGE_AUTHENTICATE,    /* AuthenticateRequest */
+	WK_STAGE_AUTHORIZE,       /* AuthorizeRequest */
+	WK_STAGE_RESOLVE_HANDLER, /* MapRequestHandler */
+	WK_STAGE_EXECUTE,         /* ExecuteRequestHandler (the handler's modules) */
+	WK_STAGE_SEND_RESPONSE,   /* SendResponse: before the head is written */
+	WK_STAGE_LOG,             /* LogRequest */
+	WK_STAGE_END,             /* EndRequest */
+	WK_STAGE_COUNT
+} wk_stage;
+
+/* What a hook returns: continue with the next module, or the response is
+ * decided (the pipeline skips to SEND_RESPONSE). Negative AH_E*: 500. */
+enum { WK_CONTINUE = 0, WK_FINISHED = 1 };
+
+typedef int (*wk_hook)(wk_req *r);
+
+typedef struct wk_module {
+	const char *name; /* IIS's module name */
+	wk_hook hooks[WK_STAGE_COUNT];
+} wk_module;
+
+struct wk_handler {
+	const char *name;                /* IIS's handler name ("StaticFile") */
+	const wk_module *const *modules; /* run in order at EXECUTE */
+};
+
+extern const wk_module wk_mod_request_filtering;
+extern const wk_module wk_mod_default_document;
+extern const wk_module wk_mod_directory_listing;
+extern const wk_module wk_mod_static_file;
+extern const wk_handler wk_handler_static;
+
+/* Run every stage for r. */
+void wk_pipeline_run(wk_req *r);
+
+/* Module helpers. */
+const char *wk_mime_lookup(wk_urlcfg *cfg, const char *path);
+int wk_request_rewrite(wk_req *r, const char *name);
+void wk_dirlist_build(ah_buf *out, wk_req *r);
+
+/* ---- the loop and connections ------------------------------------------------- */
+
+typedef struct wk_server {
+	int listen_fd;            /* --listen; -1 in router mode */
+	int handoff_fd;           /* router mode: APPHOST_CONN_FD; else -1 */
+	const char *apphost_file; /* -h: the pool's configuration file */
+	wk_addr listen_addr;
+	unsigned nthreads;
+	uint64_t shutdown_ms;
+	const char *config_dir;
+	bool verbose;
+} wk_server;
+
+struct wk_loop {
+	const wk_server *srv;
+	unsigned index;
+	int epfd, evfd;
+	ah_config *cfg;
+	wk_sites *sites;
+	wk_urlcache cache;
+	wk_watch watch;
+	wk_conn *conns; /* doubly linked list */
+	size_t nconns;
+	uint64_t now_ms; /* monotonic, per iteration */
+	time_t date_sec;
+	char date[40];     /* IMF-fixdate of now */
+	void *handoff_buf; /* router mode: one handoff packet */
+	bool stopping;
+	uint64_t stop_deadline;
+	int exit_code;
+};
+
+int wk_loop_init(wk_loop *l, const wk_server *srv, unsigned index);
+void wk_loop_free(wk_loop *l);
+void *wk_loop_main(void *arg);
+void wk_loop_stop(wk_loop *l);
+/* The loop's site table, loaded on first use. NULL on out-of-memory. */
+wk_sites *wk_loop_sites(wk_loop *l);
+void wk_loop_update_now(wk_loop *l);
+
+/* ---- HTTP parsing (http.c) ----------------------------------------------------- */
+
+#define WK_MAX_HEADERS 100
+#define WK_MAX_HEAD 16384 /* request line + headers, as HTTP.sys's MaxRequestBytes */
+
+typedef struct wk_span {
+	uint32_t off, len; /* relative to the start of the message in rbuf */
+} wk_span;
+
+typedef enum wk_http_error {
+	WK_HTTP_OK = 0,
+	WK_HTTP_TOO_LONG,      /* the head exceeds WK_MAX_HEAD or WK_MAX_HEADERS */
+	WK_HTTP_BODY_TOO_LONG, /* the body exceeds the URL's maxAllowedContentLength */
+} wk_http_error;
+
+typedef struct wk_http {
+	llhttp_t parser;
+	const char *base; /* rbuf + head_start during llhttp_execute */
+	wk_span url;
+	wk_span names[WK_MAX_HEADERS], values[WK_MAX_HEADERS];
+	unsigned nhdrs;
+	bool in_value;
+	bool in_message; /* between message begin and message complete */
+	bool head_done;  /* headers complete for the current message */
+	bool done;       /* message complete (parser paused) */
+	wk_http_error error;
+	uint64_t body_bytes, body_limit;
+	wk_conn *conn;
+} wk_http;
+
+void wk_http_init(wk_http *h, wk_conn *c);
+/* Copy the head just parsed into r (strings in r->arena). */
+int wk_http_build_req(wk_http *h, wk_req *r);
+
+/* ---- connections (conn.c) ------------------------------------------------------ */
+
+typedef enum wk_phase {
+	WK_IDLE = 0, /* between requests */
+	WK_HEAD,     /* receiving a request head */
+	WK_BODY,     /* head done, receiving (discarding) the body */
+	WK_WRITE,    /* sending a response */
+	WK_LINGER,   /* response sent, write side shut, draining input */
+} wk_phase;
+
+struct wk_conn {
+	wk_conn *prev, *next;
+	wk_loop *loop;
+	int fd;
+	wk_addr local, peer;
+	wk_phase phase;
+	char *rbuf;
+	size_t rlen, rcap, rpos, head_start;
+	wk_http http;
+	wk_req *req;       /* the request whose head is done */
+	ah_buf out;        /* bytes to send (100 Continue, response head, body) */
+	size_t out_pos;    /* sent so far */
+	size_t out_ready;  /* may be sent now (the response waits for the body) */
+	wk_body_file file; /* file part of the response */
+	bool can_read;     /* more input may be waiting (edge-triggered) */
+	bool early;        /* respond before the body is read, then close */
+	bool close_after;  /* close once the current response is sent */
+	uint64_t deadline; /* monotonic ms */
+	uint64_t idle_ms;  /* keep-alive timeout (the site's connectionTimeout) */
+};
+
+/* Called by http.c at headers complete: 0 to go on, 1 to stop parsing. */
+int wk_conn_on_head(wk_conn *c);
+
+/* Take a connection (accepted or handed over) with the bytes already read
+ * from it. The loop owns fd from then on. */
+int wk_conn_adopt(wk_loop *l, int fd, const char *bytes, size_t len);
+/* The same with the connection's addresses as the router saw them (NULL:
+ * asked from the socket). */
+int wk_conn_adopt_from(wk_loop *l, int fd, const char *bytes, size_t len, const wk_addr *local,
+                       const wk_addr *peer);
+
+/* Router mode (handoff.c). */
+size_t wk_handoff_max(void);
+/* Adopt the connections waiting on the handoff channel. */
+void wk_handoff_read(wk_loop *l);
+/* Stop waiting on the handoff channel. */
+void wk_loop_forget_handoff(wk_loop *l);
+/* The worker channel: send a message type; read one (0: none waiting,
+ * -1: the channel is closed or sent garbage). */
+int wk_chan_send(int fd, uint8_t type);
+int wk_chan_read(int fd);
+enum {
+	WK_CHAN_READY = 1,
+	WK_CHAN_PONG = 2,
+	WK_CHAN_PING = 16,
+	WK_CHAN_SHUTDOWN = 17,
+	WK_CHAN_RECYCLE = 18,
+	WK_CHAN_CONFIG_CHANGED = 19
+};
+void wk_conn_event(wk_conn *c, uint32_t events);
+void wk_conn_timeout_check(wk_conn *c);
+void wk_conn_shutdown(wk_conn *c);
+void wk_conn_close(wk_conn *c);
+
+/* Request entry points used by conn.c (request.c). */
+int wk_request_head(wk_req *r);
+void wk_request_free(wk_req *r);
+
+/* Logging to stderr. */
+void wk_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

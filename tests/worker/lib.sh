@@ -1,0 +1,161 @@
+# Helpers of the worker tests (sourced by run.sh): a temporary configuration
+# and content tree, the real apphost-worker on a free loopback port, HTTP
+# requests with curl or raw bytes over bash's /dev/tcp, and checks.
+
+PASS=0
+FAIL=0
+WPID=""
+
+note() { printf '%s\n' "$*" >&2; }
+
+ok() {
+	PASS=$((PASS + 1))
+	printf 'ok   %s\n' "$1"
+}
+
+bad() {
+	FAIL=$((FAIL + 1))
+	printf 'FAIL %s\n' "$1"
+	shift
+	for l in "$@"; do printf '     %s\n' "$l"; done
+}
+
+# check NAME GOT WANT
+check() {
+	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got:  [$2]" "want: [$3]"; fi
+}
+
+# check_has NAME FILE TEXT: FILE contains TEXT
+check_has() {
+	if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "no [$3] in:" "$(head -c 600 "$2")"; fi
+}
+
+# check_lacks NAME FILE TEXT
+check_lacks() {
+	if grep -qiF -- "$3" "$2"; then bad "$1" "unexpected [$3] in:" "$(head -c 600 "$2")"; else ok "$1"; fi
+}
+
+# A header's value from a curl header dump (last response of the dump).
+header() {
+	tr -d '\r' <"$1" | awk -v h="$2" 'BEGIN{IGNORECASE=1}
+		/^HTTP\//{v=""} index(tolower($0), tolower(h) ":")==1{sub(/^[^:]*:[ \t]*/, ""); v=$0}
+		END{print v}'
+}
+
+# Make the configuration and content tree under $T.
+make_tree() {
+	mkdir -p "$T/cfg" "$T/a/sub" "$T/a/empty" "$T/a/bin" "$T/a/App_Data" "$T/a/limits" \
+		"$T/a/cached" "$T/a/sub2" "$T/app" "$T/b" "$T/shared"
+	sed -e "s#@PORT@#$PORT#g" -e "s#@ROOT@#$T#g" "$SRC/tests/worker/applicationHost.config.in" \
+		>"$T/cfg/applicationHost.config"
+	# 1 KB of known bytes
+	awk 'BEGIN{for(i=0;i<20;i++){printf "line %02d of the one kilobyte file, sixty-four bytes a line...\n", i}}' \
+		| head -c 1024 >"$T/a/hello.txt"
+	printf 'body { color: red; }\n' >"$T/a/style.css"
+	printf 'unknown extension\n' >"$T/a/data.xyz"
+	printf '<p>sub index</p>\n' >"$T/a/sub/index.htm"
+	printf '<p>site A default</p>\n' >"$T/a/Default.htm"
+	printf 'in bin\n' >"$T/a/bin/x.txt"
+	printf 'in App_Data\n' >"$T/a/App_Data/x.txt"
+	printf 'Mixed case\n' >"$T/a/MixedCase.TXT"
+	printf 'short\n' >"$T/a/limits/f.txt"
+	printf 'cached\n' >"$T/a/cached/f.txt"
+	printf '<p>start</p>\n' >"$T/a/sub2/start.htm"
+	printf 'shared folder\n' >"$T/shared/s.txt"
+	printf '<configuration />\n' >"$T/a/web.config"
+	printf '<p>app home</p>\n' >"$T/app/home.html"
+	cat >"$T/app/web.config" <<-'EOF'
+	<?xml version="1.0" encoding="UTF-8"?>
+	<configuration>
+	    <system.webServer>
+	        <defaultDocument>
+	            <files>
+	                <add value="home.html" />
+	            </files>
+	        </defaultDocument>
+	    </system.webServer>
+	</configuration>
+	EOF
+	printf 'site B hello\n' >"$T/b/hello.txt"
+	printf '<configuration />\n' >"$T/b/web.config"
+}
+
+# Start the worker on a free port (tries a few). Sets PORT, WPID.
+start_worker() {
+	local tries=0
+	while [ $tries -lt 8 ]; do
+		tries=$((tries + 1))
+		PORT=$((20000 + RANDOM % 40000))
+		rm -rf "$T"
+		mkdir -p "$T"
+		make_tree
+		APPHOST_SCHEMA_DIR="$SRC/schema" "$WORKER" --listen "127.0.0.1:$PORT" \
+			--config-dir "$T/cfg" --threads 2 --shutdown-timeout 10 "$@" \
+			>"$T/worker.log" 2>&1 &
+		WPID=$!
+		local i=0
+		while [ $i -lt 50 ]; do
+			if ! kill -0 "$WPID" 2>/dev/null; then
+				break
+			fi
+			if grep -q "listening on" "$T/worker.log" 2>/dev/null; then
+				return 0
+			fi
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill "$WPID" 2>/dev/null
+		wait "$WPID" 2>/dev/null
+		if ! grep -q "cannot listen" "$T/worker.log"; then
+			note "the worker did not start:"
+			cat "$T/worker.log" >&2
+			return 1
+		fi
+	done
+	return 1
+}
+
+# Stop the worker with SIGTERM; check it exits 0 with a clean log.
+stop_worker() {
+	[ -n "$WPID" ] || return 0
+	kill -TERM "$WPID" 2>/dev/null
+	local rc=0
+	wait "$WPID" || rc=$?
+	WPID=""
+	check "worker exits 0 on SIGTERM" "$rc" "0"
+	if grep -q "AddressSanitizer\|runtime error" "$T/worker.log"; then
+		bad "no sanitizer report" "$(cat "$T/worker.log")"
+	fi
+}
+
+cleanup() {
+	if [ -n "$WPID" ]; then
+		kill -KILL "$WPID" 2>/dev/null
+		wait "$WPID" 2>/dev/null
+	fi
+	[ -n "${T:-}" ] && rm -rf "$T"
+}
+
+# get HOST PATH [curl args...]: body in $T/body, headers in $T/hdr, status in $CODE.
+get() {
+	local host=$1 path=$2
+	shift 2
+	rm -f "$T/body" "$T/hdr"
+	touch "$T/body"
+	CODE=$(curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' --max-time 5 \
+		--resolve "$host:$PORT:127.0.0.1" "$@" "http://$host:$PORT$path")
+}
+
+# raw BYTES: send raw bytes on a new connection, the reply in $T/raw.
+raw() {
+	exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+	printf '%b' "$1" >&3
+	timeout 5 cat <&3 >"$T/raw"
+	exec 3<&-
+}
+
+finish() {
+	stop_worker
+	printf '%d passed, %d failed\n' "$PASS" "$FAIL"
+	[ "$FAIL" -eq 0 ]
+}
