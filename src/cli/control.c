@@ -126,7 +126,7 @@ static int must_exist(ah_buf *out, cli_args *a, const cli_kind *kind, const char
 		      char *canon, size_t size)
 {
 	ah_config *cfg;
-	int status;
+	int status = 0;
 	if (cli_open(&cfg, a, out, &status) < 0)
 		return status;
 	cli_objlist l;

@@ -46,6 +46,7 @@ int cli_open(ah_config **cfg, const cli_args *a, ah_buf *out, int *status)
 	ah_config_opts opts = {.config_dir = NULL, .apphost_file = file, .schema_dir = NULL};
 	int rc = a->apphost_file && !file ? AH_ENOMEM : ah_config_open(cfg, &opts);
 	ah_free(file);
+	*status = 0;
 	if (rc < 0) {
 		*cfg = NULL;
 		*status = cli_error_engine(out, rc);

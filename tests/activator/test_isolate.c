@@ -1,0 +1,233 @@
+/*
+ * Unit tests of the isolated configuration (src/activator/isolate.c) read
+ * back through the engine: a pool's file has only its applications, sites
+ * and pool, no password, only the locations that apply to it, and the same
+ * effective configuration as applicationHost.config at its own URLs.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "apphost/config.h"
+#include "isolate.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/fs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/ah-isolate.XXXXXX";
+static ah_buf src = AH_BUF_INIT;
+static ad_model *model;
+
+static const char *body =
+	"    <system.applicationHost>\n"
+	"        <applicationPools>\n"
+	"            <add name=\"A\" />\n"
+	"            <add name=\"B\">\n"
+	"                <processModel identityType=\"SpecificUser\" userName=\"u\" password=\"pw-b\" />\n"
+	"            </add>\n"
+	"            <add name=\"C\" />\n"
+	"        </applicationPools>\n"
+	"        <sites>\n"
+	"            <site name=\"S1\" id=\"1\">\n"
+	"                <application path=\"/\" applicationPool=\"A\">\n"
+	"                    <virtualDirectory path=\"/\" physicalPath=\"/tmp\" />\n"
+	"                </application>\n"
+	"                <application path=\"/b\" applicationPool=\"B\">\n"
+	"                    <virtualDirectory path=\"/\" physicalPath=\"/tmp\" userName=\"x\" password=\"vdir-pw\" />\n"
+	"                </application>\n"
+	"                <bindings><binding protocol=\"http\" bindingInformation=\"*:80:\" /></bindings>\n"
+	"            </site>\n"
+	"            <site name=\"S2\" id=\"2\"><application path=\"/\" applicationPool=\"C\"><virtualDirectory path=\"/\" physicalPath=\"/tmp\" /></application></site>\n"
+	"        </sites>\n"
+	"    </system.applicationHost>\n"
+	"    <system.webServer><defaultDocument enabled=\"false\" /></system.webServer>\n"
+	"    <location path=\"S1\"><system.webServer><directoryBrowse enabled=\"true\" /></system.webServer></location>\n"
+	"    <location path=\"S1/b\"><system.webServer><httpRedirect enabled=\"true\" /></system.webServer></location>\n"
+	"    <location path=\"S2\"><system.webServer><directoryBrowse enabled=\"false\" /></system.webServer></location>\n";
+
+static void write_file(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	char *tmpl;
+	size_t n;
+	assert_int_equal(ah_fs_read(&tmpl, &n, NULL, AH_TEST_SRCDIR "/etc/applicationHost.config"), 0);
+	char *end = strstr(tmpl, "</configProtectedData>");
+	assert_non_null(end);
+	end = strchr(end, '\n') + 1;
+	ah_buf_put(&src, tmpl, (size_t)(end - tmpl));
+	ah_buf_puts(&src, body);
+	ah_buf_puts(&src, "</configuration>\n");
+	ah_free(tmpl);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/applicationHost.config", dir);
+	write_file(path, src.ptr, src.len);
+	ah_config_opts o = {.config_dir = dir, .schema_dir = AH_TEST_SRCDIR "/schema"};
+	ah_config *cfg;
+	assert_int_equal(ah_config_open(&cfg, &o), 0);
+	assert_int_equal(ad_model_load(&model, cfg), 0);
+	ah_config_free(cfg);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ad_model_free(model);
+	ah_buf_free(&src);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Render pool's file and open it with the engine, as its worker would. */
+static ah_config *isolated(const char *pool, char **text)
+{
+	size_t len;
+	assert_int_equal(ad_isolate_render(text, &len, src.ptr, src.len, model, pool), 0);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s.config", dir, pool);
+	write_file(path, *text, len);
+	ah_config_opts o = {.config_dir = dir, .apphost_file = path,
+			    .schema_dir = AH_TEST_SRCDIR "/schema"};
+	ah_config *cfg;
+	assert_int_equal(ah_config_open(&cfg, &o), 0);
+	return cfg;
+}
+
+static const char *eff(ah_config *cfg, const char *section, const char *path, const char *attr)
+{
+	static char out[256];
+	ah_section *s;
+	int rc = ah_config_section(&s, cfg, section, path);
+	if (rc < 0)
+		return "(error)";
+	snprintf(out, sizeof(out), "%s", ah_elem_get(ah_section_root(s), attr));
+	ah_section_free(s);
+	return out;
+}
+
+static void test_pool_b(void **state)
+{
+	(void)state;
+	char *text;
+	ah_config *cfg = isolated("B", &text);
+	ah_section *s;
+	assert_int_equal(ah_config_section(&s, cfg, "system.applicationHost/sites",
+					   "MACHINE/WEBROOT/APPHOST"), 0);
+	const ah_elem *root = ah_section_root(s);
+	assert_int_equal(ah_elem_item_count(root), 1);
+	const ah_elem *site = ah_elem_item_at(root, 0);
+	assert_string_equal(ah_elem_get(site, "name"), "S1");
+	assert_int_equal(ah_elem_item_count(site), 1);
+	assert_string_equal(ah_elem_get(ah_elem_item_at(site, 0), "path"), "/b");
+	ah_section_free(s);
+	assert_int_equal(ah_config_section(&s, cfg, "system.applicationHost/applicationPools",
+					   "MACHINE/WEBROOT/APPHOST"), 0);
+	root = ah_section_root(s);
+	assert_int_equal(ah_elem_item_count(root), 1);
+	const ah_elem *pool = ah_elem_item_at(root, 0);
+	assert_string_equal(ah_elem_get(pool, "name"), "B");
+	ah_attr_info pw;
+	assert_true(ah_elem_attr(ah_elem_child(pool, "processModel"), "password", &pw));
+	assert_int_not_equal(pw.source, AH_VALUE_SET);
+	assert_string_equal(ah_elem_get(ah_elem_child(pool, "processModel"), "userName"), "u");
+	ah_section_free(s);
+	assert_null(strstr(text, "pw-b"));
+	assert_non_null(strstr(text, "vdir-pw")); /* its own application's */
+	/* the effective configuration at its URLs is the server's */
+	assert_string_equal(eff(cfg, "system.webServer/directoryBrowse", "MACHINE/WEBROOT/APPHOST/S1/b",
+				"enabled"), "true");
+	assert_string_equal(eff(cfg, "system.webServer/httpRedirect", "MACHINE/WEBROOT/APPHOST/S1/b",
+				"enabled"), "true");
+	assert_string_equal(eff(cfg, "system.webServer/defaultDocument",
+				"MACHINE/WEBROOT/APPHOST/S1/b", "enabled"), "false");
+	assert_null(strstr(text, "<location path=\"S2\">"));
+	ah_config_free(cfg);
+	ah_free(text);
+}
+
+static void test_pool_a(void **state)
+{
+	(void)state;
+	char *text;
+	ah_config *cfg = isolated("A", &text);
+	assert_null(strstr(text, "pw-b"));
+	assert_null(strstr(text, "vdir-pw"));
+	assert_null(strstr(text, "name=\"B\""));
+	assert_null(strstr(text, "S2"));
+	assert_null(strstr(text, "<location path=\"S1/b\">"));
+	assert_non_null(strstr(text, "<location path=\"S1\">"));
+	assert_string_equal(eff(cfg, "system.webServer/directoryBrowse", "MACHINE/WEBROOT/APPHOST/S1",
+				"enabled"), "true");
+	/* whole lines go: no blank line where the other pool's <add> was */
+	assert_non_null(strstr(text, "<add name=\"A\" />\n        </applicationPools>"));
+	ah_config_free(cfg);
+	ah_free(text);
+}
+
+static void test_unchanged_elsewhere(void **state)
+{
+	(void)state;
+	char *text;
+	ah_config *cfg = isolated("C", &text);
+	/* the part before <system.applicationHost> is byte for byte the same */
+	const char *cut = strstr(src.ptr, "    <system.applicationHost>");
+	assert_memory_equal(text, src.ptr, (size_t)(cut - src.ptr));
+	assert_non_null(strstr(text, "<system.webServer><defaultDocument enabled=\"false\" /></system.webServer>"));
+	ah_config_free(cfg);
+	ah_free(text);
+	/* not well-formed: an error, no output */
+	char *out = NULL;
+	size_t len;
+	assert_int_equal(ad_isolate_render(&out, &len, "<configuration><a>", 18, model, "A"),
+			 AH_ECONFIG);
+	assert_null(out);
+}
+
+static void test_write(void **state)
+{
+	(void)state;
+	char path[512];
+	bool changed;
+	snprintf(path, sizeof(path), "%s/w.config", dir);
+	assert_int_equal(ad_isolate_write(path, "x", 1, false, 0, 0, &changed), 0);
+	assert_true(changed);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0400);
+	ino_t ino = st.st_ino;
+	assert_int_equal(ad_isolate_write(path, "x", 1, false, 0, 0, &changed), 0);
+	assert_false(changed);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_ino, ino);
+	assert_int_equal(ad_isolate_write(path, "yz", 2, false, 0, 0, &changed), 0);
+	assert_true(changed);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pool_b),
+		cmocka_unit_test(test_pool_a),
+		cmocka_unit_test(test_unchanged_elsewhere),
+		cmocka_unit_test(test_write),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

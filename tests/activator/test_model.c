@@ -1,0 +1,194 @@
+/*
+ * Unit tests of apphostd's model of the configuration (src/activator/
+ * model.c) and of pool identities (ident.c): timeSpan values, effective
+ * application pools through applicationDefaults, the bindings served,
+ * webLimits' header wait, and the dynamic uids of ApplicationPoolIdentity
+ * pools (the hash, and collisions moved to the next free number).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "ident.h"
+#include "model.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/fs.h"
+#include "util/str.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static void test_timespan(void **state)
+{
+	(void)state;
+	uint64_t ms;
+	assert_true(ad_timespan_ms("00:01:30", &ms));
+	assert_int_equal(ms, 90000);
+	assert_true(ad_timespan_ms("29:00:00", &ms));
+	assert_int_equal(ms, 29ull * 3600 * 1000);
+	assert_true(ad_timespan_ms("1.05:00:00", &ms));
+	assert_int_equal(ms, 29ull * 3600 * 1000);
+	assert_true(ad_timespan_ms("00:00:00.2500000", &ms));
+	assert_int_equal(ms, 250);
+	assert_false(ad_timespan_ms("", &ms));
+	assert_false(ad_timespan_ms("00:01", &ms));
+	assert_false(ad_timespan_ms("00:01:30x", &ms));
+	assert_false(ad_timespan_ms("a:b:c", &ms));
+}
+
+static ad_model *load(const char *body)
+{
+	char dir[] = "/tmp/ah-model.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *tmpl;
+	size_t n;
+	assert_int_equal(ah_fs_read(&tmpl, &n, NULL, AH_TEST_SRCDIR "/etc/applicationHost.config"), 0);
+	char *end = strchr(strstr(tmpl, "</configProtectedData>"), '\n') + 1;
+	ah_buf b = AH_BUF_INIT;
+	ah_buf_put(&b, tmpl, (size_t)(end - tmpl));
+	ah_buf_printf(&b, "%s</configuration>\n", body);
+	char path[256];
+	snprintf(path, sizeof(path), "%s/applicationHost.config", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fwrite(b.ptr, 1, b.len, f);
+	fclose(f);
+	ah_buf_free(&b);
+	ah_free(tmpl);
+	ah_config_opts o = {.config_dir = dir, .schema_dir = AH_TEST_SRCDIR "/schema"};
+	ah_config *cfg;
+	ad_model *m;
+	assert_int_equal(ah_config_open(&cfg, &o), 0);
+	assert_int_equal(ad_model_load(&m, cfg), 0);
+	ah_config_free(cfg);
+	unlink(path);
+	rmdir(dir);
+	return m;
+}
+
+static void test_model(void **state)
+{
+	(void)state;
+	ad_model *m = load(
+		"<system.applicationHost>\n"
+		" <applicationPools>\n"
+		"  <add name=\"P1\" queueLength=\"20\" startMode=\"AlwaysRunning\" autoStart=\"false\">\n"
+		"   <processModel identityType=\"NetworkService\" startupTimeLimit=\"00:00:05\" />\n"
+		"   <recycling disallowOverlappingRotation=\"true\" />\n"
+		"  </add>\n"
+		"  <add name=\"P2\" />\n"
+		" </applicationPools>\n"
+		" <sites>\n"
+		"  <site name=\"S\" id=\"3\" serverAutoStart=\"false\">\n"
+		"   <applicationDefaults applicationPool=\"P2\" />\n"
+		"   <application path=\"/\" />\n"
+		"   <application path=\"/one\" applicationPool=\"P1\" />\n"
+		"   <bindings>\n"
+		"    <binding protocol=\"http\" bindingInformation=\"*:8080:A.test\" />\n"
+		"    <binding protocol=\"https\" bindingInformation=\"*:8443:\" />\n"
+		"    <binding protocol=\"http\" bindingInformation=\"nonsense\" />\n"
+		"   </bindings>\n"
+		"  </site>\n"
+		"  <applicationDefaults applicationPool=\"P1\" />\n"
+		" </sites>\n"
+		" <webLimits headerWaitTimeout=\"00:00:07\" />\n"
+		"</system.applicationHost>\n");
+	assert_int_equal(m->npools, 2);
+	const ad_pool_def *p1 = ad_model_pool(m, "p1");
+	assert_non_null(p1);
+	assert_int_equal(p1->queue_len, 20);
+	assert_true(p1->always_running);
+	assert_false(p1->auto_start);
+	assert_int_equal(p1->identity, AD_ID_NETWORKSERVICE);
+	assert_int_equal(p1->startup_ms, 5000);
+	assert_int_equal(p1->shutdown_ms, 90000);
+	assert_true(p1->no_overlap);
+	const ad_pool_def *p2 = ad_model_pool(m, "P2");
+	assert_int_equal(p2->identity, AD_ID_APPPOOL);
+	assert_int_equal(p2->queue_len, 1000);
+	assert_true(p2->auto_start);
+	assert_int_not_equal(p1->fingerprint, p2->fingerprint);
+	assert_int_equal(m->nsites, 1);
+	const ad_site *s = ad_model_site(m, "s");
+	assert_int_equal(s->id, 3);
+	assert_false(s->auto_start);
+	assert_int_equal(s->nbindings, 1);
+	assert_string_equal(s->bindings[0].host, "a.test");
+	assert_string_equal(ad_model_app(s, "/")->pool, "P2");
+	assert_string_equal(ad_model_app_for(s, "/one/x")->pool, "P1");
+	assert_string_equal(ad_model_app_for(s, "/onex")->pool, "P2");
+	assert_true(ad_model_site_uses_pool(s, "p1"));
+	assert_int_equal(m->header_wait_ms, 7000);
+	ad_model_free(m);
+
+	m = load("<system.applicationHost><sites /></system.applicationHost>\n");
+	assert_int_equal(m->header_wait_ms, 120000); /* HTTP.sys's default */
+	ad_model_free(m);
+}
+
+static void test_uids(void **state)
+{
+	(void)state;
+	uid_t u = ad_apppool_uid_hash("DefaultAppPool");
+	assert_int_equal(u, ad_apppool_uid_hash("defaultapppool"));
+	assert_int_equal(u, AD_DYNAMIC_UID_MIN + ah_strhash("defaultapppool", true) % 4336);
+	/* two names with the same first choice */
+	char a[16] = "", b[16] = "";
+	static uid_t seen[65536];
+	static char names[65536][16];
+	for (int i = 0; i < 100000 && !b[0]; i++) {
+		char n[16];
+		snprintf(n, sizeof(n), "pool%d", i);
+		uid_t h = ad_apppool_uid_hash(n);
+		if (seen[h]) {
+			snprintf(a, sizeof(a), "%s", names[h]);
+			snprintf(b, sizeof(b), "%s", n);
+		}
+		seen[h] = 1;
+		snprintf(names[h], sizeof(names[h]), "%s", n);
+	}
+	assert_true(b[0]);
+	ah_arena *ar = ah_arena_new();
+	ad_pool_def defs[3] = {
+		{.name = b, .identity = AD_ID_APPPOOL},
+		{.name = "Other", .identity = AD_ID_NETWORKSERVICE},
+		{.name = a, .identity = AD_ID_APPPOOL},
+	};
+	ad_model m = {.arena = ar, .pools = defs, .npools = 3};
+	uid_t uids[3];
+	ad_apppool_uids(&m, uids);
+	assert_int_equal(uids[1], 0);
+	assert_int_not_equal(uids[0], uids[2]);
+	/* the first by name keeps its number; the other moves on */
+	const char *first = strcasecmp(a, b) < 0 ? a : b;
+	int fi = first == a ? 2 : 0;
+	assert_int_equal(uids[fi], ad_apppool_uid_hash(first));
+	assert_true(uids[2 - fi] >= AD_DYNAMIC_UID_MIN && uids[2 - fi] <= AD_DYNAMIC_UID_MAX);
+	ah_arena_free(ar);
+
+	ad_creds c;
+	ad_pool_creds(&c, &defs[0], 61500, true);
+	assert_true(c.change);
+	assert_int_equal(c.uid, 61500);
+	assert_int_equal(c.gid, 61500);
+	assert_int_equal(c.ngroups, 1);
+	assert_int_equal(c.groups[0], 61500);
+	ad_pool_creds(&c, &defs[0], 61500, false);
+	assert_false(c.change);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_timespan),
+		cmocka_unit_test(test_model),
+		cmocka_unit_test(test_uids),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
