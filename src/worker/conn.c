@@ -25,6 +25,11 @@
  * long, errors that close): then the response goes at once and the
  * connection closes. `Expect: 100-continue` gets its interim response once
  * the head is accepted.
+ *
+ * The W3C log line of a response (prepared by the logging module) is
+ * completed here: when its last byte is sent, with the bytes sent and the
+ * time taken, or when the connection ends first (sc-win32-status 64, the
+ * network name is no longer available).
  */
 #include "worker/worker.h"
 
@@ -43,6 +48,7 @@
 #define LINGER_MS 2000
 #define SMALL_FILE 16384
 #define CONTINUE_LINE "HTTP/1.1 100 Continue\r\n\r\n"
+#define WIN32_NETNAME_DELETED 64
 
 static uint64_t conn_timeout(const wk_loop *l)
 {
@@ -66,6 +72,8 @@ void wk_conn_close(wk_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	l->nconns--;
+	if (c->logrec)
+		wk_w3c_finish(c->logrec, c->sent, c->http.body_bytes, WIN32_NETNAME_DELETED);
 	close(c->fd);
 	wk_request_free(c->req);
 	ah_buf_free(&c->out);
@@ -87,6 +95,7 @@ static int flush(wk_conn *c)
 			return errno == EAGAIN ? 0 : -1;
 		}
 		c->out_pos += (size_t)n;
+		c->sent += (uint64_t)n;
 		c->deadline = c->loop->now_ms + conn_timeout(c->loop);
 	}
 	if (c->phase != WK_WRITE)
@@ -104,6 +113,7 @@ static int flush(wk_conn *c)
 			return -1; /* the file shrank under us */
 		c->file.off = off;
 		c->file.len -= n;
+		c->sent += (uint64_t)n;
 		c->deadline = c->loop->now_ms + conn_timeout(c->loop);
 	}
 	return 1;
@@ -127,6 +137,10 @@ static void finish_response(wk_conn *c)
 	    r && r->keep_alive && !r->close && !c->early && !c->close_after && !c->loop->stopping;
 	if (r && r->keepalive_ms)
 		c->idle_ms = r->keepalive_ms;
+	if (c->logrec)
+		wk_w3c_finish(c->logrec, c->sent, c->http.body_bytes, 0);
+	c->logrec = NULL;
+	c->sent = 0;
 	wk_request_free(r);
 	c->req = NULL;
 	c->file.fd = -1;
@@ -194,6 +208,12 @@ static bool start_response(wk_conn *c)
  * it replaces anything pending and ends the connection. */
 static bool reply(wk_conn *c, int status, const char *ctype, const ah_buf *page)
 {
+	if (c->logrec) {
+		/* the request's own response is replaced: log this one */
+		c->logrec->status = status;
+		c->logrec->substatus = status == 404 ? 13 : 0;
+		c->logrec->win32 = 0;
+	}
 	wk_request_free(c->req);
 	c->req = NULL;
 	c->close_after = true;
@@ -263,6 +283,8 @@ int wk_conn_on_head(wk_conn *c)
 	r->peer = c->peer;
 	r->file.fd = -1;
 	r->target.fd = -1;
+	r->start_us = wk_now_us();
+	r->head_bytes = wk_http_head_len(&c->http);
 	c->req = r;
 	c->phase = WK_BODY;
 	c->deadline = l->now_ms + conn_timeout(l);
@@ -272,6 +294,11 @@ int wk_conn_on_head(wk_conn *c)
 	} else {
 		wk_request_head(r);
 	}
+	if (c->logrec)
+		wk_w3c_finish(c->logrec, c->sent, 0, 0);
+	c->logrec = r->logrec;
+	r->logrec = NULL;
+	c->sent = 0;
 	bool body = r->chunked || r->content_length > 0;
 	if (body && r->expect_continue && r->status >= 400)
 		r->close = true;

@@ -87,7 +87,8 @@ static int on_headers_complete(llhttp_t *p)
 {
 	wk_http *h = p->data;
 	h->head_done = true;
-	return wk_conn_on_head(h->conn) ? HPE_PAUSED : 0;
+	int stop = h->on_head ? h->on_head(h) : wk_conn_on_head(h->conn);
+	return stop ? HPE_PAUSED : 0;
 }
 
 static int on_body(llhttp_t *p, const char *at, size_t len)
@@ -133,6 +134,20 @@ void wk_http_init(wk_http *h, wk_conn *c)
 	llhttp_init(&h->parser, HTTP_REQUEST, &settings);
 	h->parser.data = h;
 	h->conn = c;
+}
+
+uint64_t wk_http_head_len(const wk_http *h)
+{
+	uint64_t end = (uint64_t)h->url.off + h->url.len + 11; /* " HTTP/1.1\r\n" */
+	for (unsigned i = 0; i < h->nhdrs; i++) {
+		uint64_t e = (uint64_t)h->values[i].off + h->values[i].len + 2;
+		uint64_t n = (uint64_t)h->names[i].off + h->names[i].len + 3;
+		if (e > end)
+			end = e;
+		if (n > end)
+			end = n;
+	}
+	return end + 2; /* the empty line */
 }
 
 static char *copy_span(ah_arena *a, const wk_http *h, wk_span s, size_t *len)

@@ -229,6 +229,8 @@ void *wk_loop_main(void *arg)
 			begin_stop(l);
 		if (l->now_ms >= next_tick) {
 			check_timeouts(l);
+			if (l->index == 0)
+				wk_w3c_flush(); /* the W3C logs, once a second */
 			next_tick = l->now_ms + 1000;
 		}
 		if (l->stopping && (l->nconns == 0 || l->now_ms >= l->stop_deadline))
@@ -236,5 +238,6 @@ void *wk_loop_main(void *arg)
 	}
 	while (l->conns)
 		wk_conn_close(l->conns);
+	ah_error_clear(); /* the thread's error object goes with the thread */
 	return NULL;
 }

@@ -279,6 +279,7 @@ int main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < srv.nthreads; i++)
 		wk_loop_free(&loops[i]);
+	wk_w3c_shutdown(); /* the log lines still buffered */
 	if (srv.listen_fd >= 0)
 		close(srv.listen_fd);
 	ah_free(loops);

@@ -36,10 +36,7 @@ static int redirect(wk_req *r)
 		ah_buf_puts(&loc, r->query);
 	}
 	ah_buf body = AH_BUF_INIT;
-	ah_buf_puts(&body, "<head><title>Document Moved</title></head>\n<body><h1>Object Moved"
-	                   "</h1>This document may be found <a HREF=\"");
-	wk_html_escape(&body, ah_buf_cstr(&loc));
-	ah_buf_puts(&body, "\">here</a></body>");
+	wk_redirect_body(&body, ah_buf_cstr(&loc));
 	wk_resp_error(r, 301, 0);
 	wk_resp_header(r, "Location", ah_buf_cstr(&loc));
 	wk_resp_body(r, "text/html; charset=UTF-8", ah_buf_cstr(&body), body.len);

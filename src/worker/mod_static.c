@@ -3,6 +3,8 @@
  * on disk, with sendfile.
  *
  *   - GET and HEAD only (405.0 otherwise, with Allow);
+ *   - a file the request's account may not read (the worker itself, or the
+ *     anonymous or Basic user: auth_acct.c) is 401.3;
  *   - the type from the mimeMap (mime.c); none: 404.3;
  *   - validators: Last-Modified, and IIS's strong ETag "<FILETIME hex>:0" (the
  *     modification time in Windows FILETIME units) unless clientCache/@setEtag
@@ -201,12 +203,18 @@ static int execute(wk_req *r)
 		wk_resp_header(r, "Allow", "GET, HEAD");
 		return WK_FINISHED;
 	}
-	if (r->target.kind == WK_DENIED) {
+	if (r->target.kind == WK_DENIED ||
+	    (r->target.kind == WK_FILE && !wk_account_can_read(r, &r->target.st))) {
 		wk_resp_error(r, 401, 3);
+		r->err_hresult = 0x80070005u; /* E_ACCESSDENIED */
 		return WK_FINISHED;
 	}
 	if (r->target.kind != WK_FILE) {
 		wk_resp_error(r, 404, 0);
+		/* IIS reports a missing file from its core, at MapRequestHandler */
+		r->err_module = NULL;
+		r->err_stage = WK_STAGE_RESOLVE_HANDLER;
+		r->err_hresult = 0x80070002u; /* ERROR_FILE_NOT_FOUND */
 		return WK_FINISHED;
 	}
 	const char *mime = wk_mime_lookup(r->cfg, r->path);

@@ -11,9 +11,9 @@
  *   4. the effective configuration of "MACHINE/WEBROOT/APPHOST/<site><url>"
  *      (urlcfg.c): a configuration error is 500.19 for this URL only; the
  *      content folders of a URL seen for the first time are watched;
- *   5. `web.config` and `bin` are never served, whatever the configuration
- *      says: a URL with such a segment is 404.8 (hidden segment);
- *   6. the file or folder is opened (fsmap.c) and the pipeline runs.
+ *   5. the file or folder is opened (fsmap.c) and the pipeline runs (request
+ *      filtering, which never lets `web.config` and `bin` through, is its
+ *      first module).
  *
  * Refusals made here before a site is known (400, 505) close the connection,
  * as HTTP.sys does.
@@ -39,8 +39,14 @@ static void httpsys_error(wk_req *r, int status, const char *title, const char *
 
 static void config_error(wk_req *r, const wk_cfgerr *e)
 {
-	(void)e;
 	wk_resp_error(r, 500, 19);
+	r->cfgerr = e;
+	r->err_hresult = e->hresult;
+}
+
+bool wk_req_is_local(const wk_req *r)
+{
+	return wk_addr_is_loopback(&r->peer) || wk_addr_ip_equal(&r->peer, &r->local);
 }
 
 /* Watch the folder of every prefix of the URL: where its web.config files are. */
@@ -86,20 +92,6 @@ static int find_config(wk_req *r)
 	if (r->loop->cache.count != before)
 		watch_chain(r);
 	return 0;
-}
-
-static bool builtin_hidden(const char *path)
-{
-	for (const char *p = path; *p;) {
-		while (*p == '/')
-			p++;
-		size_t len = strcspn(p, "/");
-		if ((len == 10 && ah_strncaseeq(p, "web.config", 10)) ||
-		    (len == 3 && ah_strncaseeq(p, "bin", 3)))
-			return true;
-		p += len;
-	}
-	return false;
 }
 
 /* Split the target into path and query; absolute form gives the host. */
@@ -148,7 +140,7 @@ static int host_count(const wk_req *r)
 	return n;
 }
 
-static int check_head(wk_req *r)
+int wk_request_check_head(wk_req *r)
 {
 	if (r->http_major != 1) {
 		httpsys_error(r, 505, "HTTP Version Not Supported",
@@ -172,6 +164,7 @@ static int check_head(wk_req *r)
 		httpsys_error(r, 400, "Bad Request - Invalid URL", "The request URL is invalid.");
 		return WK_FINISHED;
 	}
+	r->orig_path = r->path;
 	return WK_CONTINUE;
 }
 
@@ -200,14 +193,8 @@ static int map_request(wk_req *r)
 		config_error(r, &r->cfg->err);
 		return WK_FINISHED;
 	}
-	if (builtin_hidden(r->path)) {
-		wk_resp_error(r, 404, 8);
-		return WK_FINISHED;
-	}
-	if (!r->map.vdir) {
-		wk_resp_error(r, 404, 0);
-		return WK_FINISHED;
-	}
+	if (!r->map.vdir)
+		return 0; /* nothing to open: the handler answers 404.0 */
 	return wk_fs_open(&r->target, r->arena, r->map.vdir->phys, r->map.rest);
 }
 
@@ -225,13 +212,18 @@ int wk_request_rewrite(wk_req *r, const char *name)
 		config_error(r, &r->cfg->err);
 		return WK_FINISHED;
 	}
-	if (builtin_hidden(np)) {
-		wk_resp_error(r, 404, 8);
-		return WK_FINISHED;
-	}
 	/* the child request goes through request filtering again */
 	wk_hook begin = wk_mod_request_filtering.hooks[WK_STAGE_BEGIN];
-	return begin ? begin(r) : WK_CONTINUE;
+	if (!begin)
+		return WK_CONTINUE;
+	const char *mod = r->cur_module;
+	int stage = r->cur_stage;
+	r->cur_module = wk_mod_request_filtering.name;
+	r->cur_stage = WK_STAGE_BEGIN;
+	rc = begin(r);
+	r->cur_module = mod;
+	r->cur_stage = stage;
+	return rc;
 }
 
 int wk_request_head(wk_req *r)
@@ -240,7 +232,7 @@ int wk_request_head(wk_req *r)
 	r->file.fd = -1;
 	r->target.fd = -1;
 	r->content_length_out = -1;
-	int rc = check_head(r);
+	int rc = wk_request_check_head(r);
 	if (rc == WK_CONTINUE)
 		rc = map_request(r);
 	if (rc < 0) {
@@ -249,6 +241,7 @@ int wk_request_head(wk_req *r)
 	}
 	wk_pipeline_run(r);
 	r->cfg = NULL;
+	r->cfgerr = NULL;
 	r->site = NULL;
 	memset(&r->map, 0, sizeof(r->map));
 	return 0;
@@ -261,6 +254,7 @@ void wk_request_free(wk_req *r)
 	if (r->file.fd >= 0 && r->file.fd != r->target.fd)
 		close(r->file.fd);
 	wk_target_close(&r->target);
+	wk_w3c_drop(r->logrec);
 	ah_buf_free(&r->headers);
 	ah_buf_free(&r->body);
 	ah_arena_free(r->arena);

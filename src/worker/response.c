@@ -8,6 +8,8 @@
  * the GET would have, without the body. The connection header follows the
  * client: "Connection: close" when the connection ends after this response,
  * "Connection: keep-alive" for an HTTP/1.0 client that asked to keep it.
+ * The Server header goes unless requestFiltering/@removeServerHeader says
+ * otherwise.
  */
 #include "worker/worker.h"
 
@@ -44,6 +46,9 @@ void wk_resp_error(wk_req *r, int status, int substatus)
 {
 	r->status = status;
 	r->substatus = substatus;
+	r->err_module = r->cur_module;
+	r->err_stage = r->cur_stage;
+	r->err_hresult = 0;
 	r->has_body = false;
 	r->content_type = NULL;
 	ah_buf_truncate(&r->body, 0);
@@ -90,7 +95,8 @@ void wk_resp_compose(ah_buf *out, wk_req *r, const char *date)
 	if (r->content_type && !r->no_body)
 		ah_buf_printf(out, "Content-Type: %s\r\n", r->content_type);
 	ah_buf_put(out, ah_buf_cstr(&r->headers), r->headers.len);
-	ah_buf_puts(out, "Server: " WK_SERVER_HEADER "\r\n");
+	if (!r->no_server_header)
+		ah_buf_puts(out, "Server: " WK_SERVER_HEADER "\r\n");
 	ah_buf_printf(out, "Date: %s\r\n", date);
 	if (r->close || !r->keep_alive)
 		ah_buf_puts(out, "Connection: close\r\n");

@@ -11,6 +11,13 @@
  *
  * Only "http" bindings are served. The table is rebuilt when a file of the
  * configuration folder changes.
+ *
+ * Each site also carries its W3C log settings: the site's logFile element,
+ * whose unset attributes the engine fills from siteDefaults/logFile. Only
+ * the W3C format written to a file is produced (logFormat IIS, NCSA and
+ * Custom, and an ETW-only logTargetW3C, turn the site's log off). The folder
+ * is <directory>/W3SVC<id>, the directory expanded and mapped to Linux
+ * (ah_physical_path).
  */
 #include "worker/worker.h"
 
@@ -107,6 +114,75 @@ static int load_app(wk_app *app, ah_arena *a, const ah_elem *e)
 	return 0;
 }
 
+/* logExtFileFlags: a comma list of the schema's flag names. */
+static uint32_t log_fields(const char *text)
+{
+	static const char *const names[] = {
+	    "Date",         "Time",         "ClientIP",  "UserName",  "SiteName",
+	    "ComputerName", "ServerIP",     "Method",    "UriStem",   "UriQuery",
+	    "HttpStatus",   "Win32Status",  "BytesSent", "BytesRecv", "TimeTaken",
+	    "ServerPort",   "UserAgent",    "Cookie",    "Referer",   "ProtocolVersion",
+	    "Host",         "HttpSubStatus"};
+	uint32_t bits = 0;
+	for (const char *p = text; *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		size_t n = strcspn(p, ", ");
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (n && n == strlen(names[i]) && ah_strncaseeq(p, names[i], n))
+				bits |= 1u << i;
+		p += n;
+	}
+	return bits;
+}
+
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		size_t len = strcspn(p, ", ");
+		if (len == n && ah_strncaseeq(p, word, n))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+static int load_log(wk_logcfg *lc, ah_arena *a, const wk_site *site, const ah_elem *lf)
+{
+	memset(lc, 0, sizeof(*lc));
+	if (!lf || !ah_strcaseeq(ah_elem_get(lf, "enabled"), "true") ||
+	    !ah_strcaseeq(ah_elem_get(lf, "logFormat"), "W3C") ||
+	    !has_word(ah_elem_get(lf, "logTargetW3C"), "File"))
+		return 0;
+	char *dir = ah_physical_path(ah_elem_get(lf, "directory"));
+	if (!dir)
+		return AH_ENOMEM;
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	lc->dir = ah_arena_printf(a, "%.*s/W3SVC%u", (int)n, dir, site->id);
+	ah_free(dir);
+	if (!lc->dir)
+		return AH_ENOMEM;
+	lc->enabled = n > 0;
+	lc->fields = log_fields(ah_elem_get(lf, "logExtFileFlags"));
+	const char *period = ah_elem_get(lf, "period");
+	lc->period = ah_strcaseeq(period, "MaxSize")   ? WK_PERIOD_MAXSIZE
+	             : ah_strcaseeq(period, "Weekly")  ? WK_PERIOD_WEEKLY
+	             : ah_strcaseeq(period, "Monthly") ? WK_PERIOD_MONTHLY
+	             : ah_strcaseeq(period, "Hourly")  ? WK_PERIOD_HOURLY
+	                                               : WK_PERIOD_DAILY;
+	if (!ah_parse_u64(ah_elem_get(lf, "truncateSize"), &lc->truncate_size))
+		lc->truncate_size = 20971520;
+	lc->local_time = ah_strcaseeq(ah_elem_get(lf, "localTimeRollover"), "true");
+	if (!ah_parse_u64(ah_elem_get(lf, "flushByEntryCountW3CLog"), &lc->flush_entries))
+		lc->flush_entries = 0;
+	return 0;
+}
+
 static int load_site(wk_sites *s, wk_site *site, const ah_elem *e, size_t *nb)
 {
 	ah_arena *a = s->arena;
@@ -116,6 +192,9 @@ static int load_site(wk_sites *s, wk_site *site, const ah_elem *e, size_t *nb)
 	site->id = (unsigned)id;
 	site->conn_timeout_ms =
 	    timespan_attr(ah_elem_child(e, "limits"), "connectionTimeout", 120000);
+	int lrc = load_log(&site->log, a, site, ah_elem_child(e, "logFile"));
+	if (lrc < 0)
+		return lrc;
 	size_t n = ah_elem_item_count(e);
 	site->apps = ah_arena_alloc(a, (n ? n : 1) * sizeof(*site->apps));
 	if (!site->name || !site->apps)

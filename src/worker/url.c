@@ -88,6 +88,30 @@ int wk_url_normalize(char **out, ah_arena *a, const char *raw, size_t len)
 	return 0;
 }
 
+int wk_url_decode(char **out, ah_arena *a, const char *raw, size_t len)
+{
+	*out = NULL;
+	char *d = ah_arena_alloc(a, len + 1);
+	if (!d)
+		return AH_ENOMEM;
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = raw[i];
+		if (c == '%') {
+			int hi = i + 1 < len ? hexval(raw[i + 1]) : -1;
+			int lo = i + 2 < len ? hexval(raw[i + 2]) : -1;
+			if (hi < 0 || lo < 0)
+				return AH_EINVALID;
+			c = (char)(hi * 16 + lo);
+			i += 2;
+		}
+		d[n++] = c;
+	}
+	d[n] = '\0';
+	*out = d;
+	return 0;
+}
+
 void wk_url_encode_path(ah_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

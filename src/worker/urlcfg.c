@@ -9,6 +9,14 @@
  * entry (the request gets 500.19) and raised again for every request of that
  * path until a file changes; other paths are not affected.
  *
+ * A section that no configuration file declares has its schema defaults:
+ * the feature is treated as installed with its default settings, except
+ * URL authorization, whose empty rule list would deny everyone: without a
+ * declaration it is not installed (IIS setup declares a module's section
+ * when it installs the module). httpErrors is read first, so that the error
+ * page of a 500.19 caused by another section still follows it; when it is
+ * itself unreadable, its defaults apply to the page.
+ *
  * The cache is dropped with the engine's whenever a watched file changes
  * (watch.c), and when it holds WK_URLCACHE_MAX paths, so that a client
  * asking for ever new URLs cannot grow it without bound.
@@ -23,6 +31,13 @@
 #define SEC_DEFDOC "system.webServer/defaultDocument"
 #define SEC_BROWSE "system.webServer/directoryBrowse"
 #define SEC_STATIC "system.webServer/staticContent"
+#define SEC_ERRORS "system.webServer/httpErrors"
+#define SEC_PROTOCOL "system.webServer/httpProtocol"
+#define SEC_REDIRECT "system.webServer/httpRedirect"
+#define SEC_ANON "system.webServer/security/authentication/anonymousAuthentication"
+#define SEC_BASIC "system.webServer/security/authentication/basicAuthentication"
+#define SEC_AUTHZ "system.webServer/security/authorization"
+#define SEC_LOGGING "system.webServer/httpLogging"
 
 void wk_cfgerr_capture(wk_cfgerr *e, int code)
 {
@@ -96,6 +111,20 @@ static bool bool_attr(const ah_elem *e, const char *name)
 	return e && ah_strcaseeq(ah_elem_get(e, name), "true");
 }
 
+/* A boolean with def when the section is absent. */
+static bool bool_def(const ah_elem *e, const char *name, bool def)
+{
+	if (!e)
+		return def;
+	const char *v = ah_elem_get(e, name);
+	return def ? !ah_strcaseeq(v, "false") : ah_strcaseeq(v, "true");
+}
+
+static const ah_elem *child(const ah_elem *e, const char *name)
+{
+	return e ? ah_elem_child(e, name) : NULL;
+}
+
 static unsigned show_flags(const char *text)
 {
 	static const struct {
@@ -116,39 +145,59 @@ static unsigned show_flags(const char *text)
 	return bits;
 }
 
-static int lookup(const ah_section **out, wk_loop *l, wk_urlcfg *e, const char *name)
+/* The section's root; NULL (and 0) when no file declares the section. */
+static int lookup(const ah_elem **out, wk_loop *l, wk_urlcfg *e, const char *name)
 {
+	*out = NULL;
 	ah_error_clear();
-	int rc = ah_config_lookup(out, l->cfg, name, e->key);
+	const ah_section *s = NULL;
+	int rc = ah_config_lookup(&s, l->cfg, name, e->key);
 	if (rc == AH_ENOMEM)
 		return rc;
+	if (rc == AH_ENOTFOUND) {
+		const ah_error *err = ah_error_last();
+		if (err && err->hresult == AH_HR_NOT_SUPPORTED) {
+			ah_error_clear();
+			return 0;
+		}
+	}
+	if (rc == 0)
+		*out = ah_section_root(s);
 	if (rc < 0) {
 		wk_cfgerr_capture(&e->err, rc);
 		wk_log("configuration error at %s: %s (%s:%u)", e->key, e->err.message,
 		       e->err.file ? e->err.file : "", e->err.line);
+		ah_error_clear();
 		return rc;
 	}
 	return 0;
 }
 
-static void take_filter(wk_urlcfg *e, const ah_section *s)
+static void take_filter(wk_urlcfg *e, const ah_elem *root)
 {
-	const ah_elem *root = ah_section_root(s);
-	const ah_elem *limits = ah_elem_child(root, "requestLimits");
+	const ah_elem *limits = child(root, "requestLimits");
 	e->max_url = uint_attr(limits, "maxUrl", 4096);
 	e->max_query = uint_attr(limits, "maxQueryString", 2048);
 	e->max_content = uint_attr(limits, "maxAllowedContentLength", 30000000);
-	e->header_limits = limits ? ah_elem_child(limits, "headerLimits") : NULL;
-	e->hidden_segments = ah_elem_child(root, "hiddenSegments");
-	e->file_extensions = ah_elem_child(root, "fileExtensions");
-	e->verbs = ah_elem_child(root, "verbs");
+	e->header_limits = child(limits, "headerLimits");
+	e->hidden_segments = child(root, "hiddenSegments");
+	e->file_extensions = child(root, "fileExtensions");
+	e->verbs = child(root, "verbs");
+	e->always_urls = child(root, "alwaysAllowedUrls");
+	e->always_queries = child(root, "alwaysAllowedQueryStrings");
+	e->deny_url_seqs = child(root, "denyUrlSequences");
+	e->deny_query_seqs = child(root, "denyQueryStringSequences");
+	e->filtering_rules = child(root, "filteringRules");
+	e->allow_double_escaping = bool_def(root, "allowDoubleEscaping", false);
+	e->allow_high_bit = bool_def(root, "allowHighBitCharacters", true);
+	e->unescape_query = bool_def(root, "unescapeQueryString", true);
+	e->remove_server_header = bool_def(root, "removeServerHeader", false);
 }
 
-static void take_static(wk_urlcfg *e, const ah_section *s)
+static void take_static(wk_urlcfg *e, const ah_elem *root)
 {
-	const ah_elem *root = ah_section_root(s);
 	e->mime_map = root;
-	const ah_elem *cc = ah_elem_child(root, "clientCache");
+	const ah_elem *cc = child(root, "clientCache");
 	const char *mode = cc ? ah_elem_get(cc, "cacheControlMode") : "";
 	if (ah_strcaseeq(mode, "DisableCache"))
 		e->cc_mode = WK_CC_DISABLE;
@@ -165,24 +214,66 @@ static void take_static(wk_urlcfg *e, const ah_section *s)
 	e->set_etag = !cc || !ah_strcaseeq(ah_elem_get(cc, "setEtag"), "false");
 }
 
+static void take_auth(wk_urlcfg *e, const ah_elem *anon, const ah_elem *basic)
+{
+	e->anon_enabled = bool_def(anon, "enabled", true);
+	e->anon_user = anon ? ah_elem_get(anon, "userName") : "IUSR";
+	e->basic_enabled = bool_def(basic, "enabled", false);
+	e->basic_realm = basic ? ah_elem_get(basic, "realm") : "";
+	e->basic_domain = basic ? ah_elem_get(basic, "defaultLogonDomain") : "";
+}
+
+static void take_logging(wk_urlcfg *e, const ah_elem *root)
+{
+	e->dont_log = bool_def(root, "dontLog", false);
+	const char *sel = root ? ah_elem_get(root, "selectiveLogging") : "";
+	e->selective_logging = ah_strcaseeq(sel, "LogSuccessful") ? WK_LOG_SUCCESSFUL
+	                       : ah_strcaseeq(sel, "LogError")    ? WK_LOG_ERROR
+	                                                          : WK_LOG_ALL;
+}
+
+/* The sections in the order the pipeline reads them; the first error wins. */
 static int load(wk_loop *l, wk_urlcfg *e)
 {
-	const ah_section *s;
-	int rc = lookup(&s, l, e, SEC_FILTER);
-	if (rc < 0)
+	const ah_elem *root, *anon, *basic;
+	int rc;
+	take_filter(e, NULL);
+	take_static(e, NULL);
+	take_auth(e, NULL, NULL);
+	take_logging(e, NULL);
+	e->allow_keepalive = true;
+	if ((rc = lookup(&e->http_errors, l, e, SEC_ERRORS)) < 0)
 		return rc;
-	take_filter(e, s);
-	if ((rc = lookup(&s, l, e, SEC_DEFDOC)) < 0)
+	if ((rc = lookup(&root, l, e, SEC_FILTER)) < 0)
 		return rc;
-	e->defdoc_enabled = bool_attr(ah_section_root(s), "enabled");
-	e->defdoc_files = ah_elem_child(ah_section_root(s), "files");
-	if ((rc = lookup(&s, l, e, SEC_BROWSE)) < 0)
+	take_filter(e, root);
+	if ((rc = lookup(&anon, l, e, SEC_ANON)) < 0 || (rc = lookup(&basic, l, e, SEC_BASIC)) < 0)
 		return rc;
-	e->browse_enabled = bool_attr(ah_section_root(s), "enabled");
-	e->browse_flags = show_flags(ah_elem_get(ah_section_root(s), "showFlags"));
-	if ((rc = lookup(&s, l, e, SEC_STATIC)) < 0)
+	take_auth(e, anon, basic);
+	if ((rc = lookup(&e->authz, l, e, SEC_AUTHZ)) < 0)
 		return rc;
-	take_static(e, s);
+	if ((rc = lookup(&root, l, e, SEC_REDIRECT)) < 0)
+		return rc;
+	e->redirect = bool_attr(root, "enabled") ? root : NULL;
+	if ((rc = lookup(&root, l, e, SEC_DEFDOC)) < 0)
+		return rc;
+	e->defdoc_enabled = bool_def(root, "enabled", true);
+	e->defdoc_files = child(root, "files");
+	if ((rc = lookup(&root, l, e, SEC_BROWSE)) < 0)
+		return rc;
+	e->browse_enabled = bool_attr(root, "enabled");
+	e->browse_flags = root ? show_flags(ah_elem_get(root, "showFlags")) : 0;
+	if ((rc = lookup(&root, l, e, SEC_STATIC)) < 0)
+		return rc;
+	take_static(e, root);
+	if ((rc = lookup(&root, l, e, SEC_PROTOCOL)) < 0)
+		return rc;
+	e->allow_keepalive = bool_def(root, "allowKeepAlive", true);
+	e->custom_headers = child(root, "customHeaders");
+	e->redirect_headers = child(root, "redirectHeaders");
+	if ((rc = lookup(&root, l, e, SEC_LOGGING)) < 0)
+		return rc;
+	take_logging(e, root);
 	return 0;
 }
 

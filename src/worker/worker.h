@@ -33,6 +33,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 typedef struct wk_loop wk_loop;
 typedef struct wk_conn wk_conn;
@@ -88,12 +89,58 @@ typedef struct wk_app {
 	size_t nvdirs;
 } wk_app;
 
+/* W3C log fields (logExtFileFlags bits, as the schema numbers them). */
+enum {
+	WK_LF_DATE = 1,
+	WK_LF_TIME = 2,
+	WK_LF_CLIENT_IP = 4,
+	WK_LF_USER_NAME = 8,
+	WK_LF_SITE_NAME = 16,
+	WK_LF_COMPUTER_NAME = 32,
+	WK_LF_SERVER_IP = 64,
+	WK_LF_METHOD = 128,
+	WK_LF_URI_STEM = 256,
+	WK_LF_URI_QUERY = 512,
+	WK_LF_HTTP_STATUS = 1024,
+	WK_LF_WIN32_STATUS = 2048,
+	WK_LF_BYTES_SENT = 4096,
+	WK_LF_BYTES_RECV = 8192,
+	WK_LF_TIME_TAKEN = 16384,
+	WK_LF_SERVER_PORT = 32768,
+	WK_LF_USER_AGENT = 65536,
+	WK_LF_COOKIE = 131072,
+	WK_LF_REFERER = 262144,
+	WK_LF_PROTOCOL_VERSION = 524288,
+	WK_LF_HOST = 1048576,
+	WK_LF_HTTP_SUB_STATUS = 2097152,
+};
+
+typedef enum wk_log_period {
+	WK_PERIOD_MAXSIZE = 0,
+	WK_PERIOD_DAILY,
+	WK_PERIOD_WEEKLY,
+	WK_PERIOD_MONTHLY,
+	WK_PERIOD_HOURLY,
+} wk_log_period;
+
+/* A site's logFile (its own values over siteDefaults'). */
+typedef struct wk_logcfg {
+	bool enabled;    /* enabled, W3C format, File target */
+	const char *dir; /* <directory>/W3SVC<id>, expanded and mapped */
+	uint32_t fields; /* logExtFileFlags */
+	wk_log_period period;
+	uint64_t truncate_size;
+	bool local_time;        /* localTimeRollover */
+	uint64_t flush_entries; /* flushByEntryCountW3CLog (0: by time) */
+} wk_logcfg;
+
 typedef struct wk_site {
 	const char *name;
 	unsigned id;
 	wk_app *apps;
 	size_t napps;
 	uint64_t conn_timeout_ms; /* limits/@connectionTimeout */
+	wk_logcfg log;
 } wk_site;
 
 typedef struct wk_binding {
@@ -141,6 +188,9 @@ bool wk_sites_has_port(const wk_sites *s, uint16_t port);
  * Returns 0, or AH_EINVALID for a malformed escape, a NUL byte or a ".."
  * above the root. *out is allocated in a. */
 int wk_url_normalize(char **out, ah_arena *a, const char *raw, size_t len);
+/* Percent-decode raw (len bytes) once, nothing else; *out in a. '+' stays.
+ * AH_EINVALID for a malformed escape (a '%' without two hex digits). */
+int wk_url_decode(char **out, ah_arena *a, const char *raw, size_t len);
 /* Append s to b with the characters a URL path may not hold
  * percent-encoded. */
 void wk_url_encode_path(ah_buf *b, const char *s);
@@ -186,8 +236,38 @@ typedef struct wk_urlcfg {
 	const ah_elem *header_limits;   /* collection element */
 	const ah_elem *file_extensions; /* fileExtensions element */
 	const ah_elem *verbs;           /* verbs element */
-	bool url_checked;               /* url_substatus computed */
-	int url_substatus;              /* 0, or 404.7 / 404.8 for this URL */
+	const ah_elem *always_urls;     /* alwaysAllowedUrls */
+	const ah_elem *always_queries;  /* alwaysAllowedQueryStrings */
+	const ah_elem *deny_url_seqs;   /* denyUrlSequences */
+	const ah_elem *deny_query_seqs; /* denyQueryStringSequences */
+	const ah_elem *filtering_rules; /* filteringRules */
+	bool allow_double_escaping, allow_high_bit, unescape_query, remove_server_header;
+	bool url_checked;  /* url_substatus and url_always computed */
+	int url_substatus; /* 0, or the 404 sub-status of this URL path (7, 8) */
+	bool url_always;   /* the path is in alwaysAllowedUrls */
+
+	/* system.webServer/httpErrors: the section root; NULL when the section
+	 * cannot be read (a broken chain): its defaults apply */
+	const ah_elem *http_errors;
+
+	/* system.webServer/httpProtocol */
+	const ah_elem *custom_headers; /* collection elements */
+	const ah_elem *redirect_headers;
+	bool allow_keepalive;
+
+	/* system.webServer/httpRedirect: the section root when enabled, else NULL */
+	const ah_elem *redirect;
+
+	/* security/authentication, security/authorization */
+	bool anon_enabled;
+	const char *anon_user; /* "IUSR", or "" for the pool identity */
+	bool basic_enabled;
+	const char *basic_realm, *basic_domain;
+	const ah_elem *authz; /* the rules; NULL when URL authorization is not installed */
+
+	/* system.webServer/httpLogging */
+	bool dont_log;
+	int selective_logging; /* WK_LOG_ALL, WK_LOG_SUCCESSFUL, WK_LOG_ERROR */
 
 	/* defaultDocument, directoryBrowse */
 	bool defdoc_enabled;
@@ -205,6 +285,8 @@ typedef struct wk_urlcfg {
 	const char *http_expires;
 	bool set_etag;
 } wk_urlcfg;
+
+enum { WK_LOG_ALL = 0, WK_LOG_SUCCESSFUL = 1, WK_LOG_ERROR = 2 };
 
 typedef struct wk_urlcache {
 	ah_map map; /* key -> wk_urlcfg */
@@ -281,13 +363,33 @@ struct wk_req {
 	bool keep_alive; /* the client allows keep-alive */
 
 	/* mapping */
-	char *path; /* decoded, normalized URL path */
+	char *path;      /* decoded, normalized URL path */
+	char *orig_path; /* the path before a default document replaced it */
 	const wk_site *site;
 	wk_mapping map;
 	char *config_path;
 	wk_urlcfg *cfg;
 	wk_target target;
 	const wk_handler *handler;
+	const wk_cfgerr *cfgerr; /* the configuration error of a 500.19 */
+
+	/* the pipeline's position, and where the error status was set (the
+	 * detailed error page) */
+	const char *cur_module; /* NULL: the core ("IIS Web Core") */
+	int cur_stage;          /* wk_stage */
+	const char *err_module;
+	int err_stage;
+	uint32_t err_hresult; /* HRESULT of the error, 0 when none */
+
+	/* authentication */
+	const char *logon_method;  /* NULL: not yet determined; "Anonymous", "Basic" */
+	const char *user;          /* the logon user; "" for anonymous */
+	const char *anon_identity; /* anonymous requests: IUSR, or the pool identity */
+
+	/* logging */
+	uint64_t start_us;        /* the head was complete (CLOCK_MONOTONIC, µs) */
+	uint64_t head_bytes;      /* the size of the request head */
+	struct wk_logrec *logrec; /* prepared at LOG, written once the response is sent */
 
 	/* the response */
 	int status;
@@ -302,6 +404,7 @@ struct wk_req {
 	uint64_t keepalive_ms;    /* the site's connectionTimeout (0: webLimits') */
 	uint64_t body_limit;      /* maxAllowedContentLength of the URL */
 	bool no_body;             /* 1xx, 204, 304: no body, no Content-Length */
+	bool no_server_header;    /* requestFiltering/@removeServerHeader */
 };
 
 /* Header value by name (case-insensitive), NULL when absent. */
@@ -322,6 +425,15 @@ const char *wk_status_reason(int status);
 /* Error pages (errpage.c). */
 void wk_errpage_build(ah_buf *out, int status, int substatus);
 void wk_errpage_httpsys(ah_buf *out, int status, const char *title, const char *text);
+/* IIS's detailed error page for r's status (local requests), with the
+ * configuration error's file, message and source lines for a 500.19. */
+void wk_errpage_detailed(ah_buf *out, const wk_req *r);
+/* IIS's description of a status and sub-status. */
+const char *wk_status_text(int status, int substatus);
+/* The name of a pipeline stage as IIS calls its notification. */
+const char *wk_stage_name(int stage);
+/* True when the client is on this machine (loopback, or the local address). */
+bool wk_req_is_local(const wk_req *r);
 
 /* HTTP dates (httpdate.c). */
 void wk_http_date(char *buf, size_t n, time_t t);
@@ -358,18 +470,87 @@ struct wk_handler {
 };
 
 extern const wk_module wk_mod_request_filtering;
+extern const wk_module wk_mod_anonymous_authentication;
+extern const wk_module wk_mod_basic_authentication;
+extern const wk_module wk_mod_url_authorization;
+extern const wk_module wk_mod_http_redirection;
 extern const wk_module wk_mod_default_document;
 extern const wk_module wk_mod_directory_listing;
 extern const wk_module wk_mod_static_file;
+extern const wk_module wk_mod_custom_error;
+extern const wk_module wk_mod_protocol_support;
+extern const wk_module wk_mod_http_logging;
 extern const wk_handler wk_handler_static;
 
 /* Run every stage for r. */
 void wk_pipeline_run(wk_req *r);
 
 /* Module helpers. */
+/* The request-filtering verdict on r: 0, or the 404 sub-status (mod_filter.c). */
+int wk_filter_check(wk_req *r);
+/* Decode "Authorization: Basic <base64>" into user and password (arena
+ * strings); false when the header is not well-formed Basic credentials. */
+bool wk_basic_credentials(const char *value, size_t len, ah_arena *a, char **user, char **password);
+/* Check user/password with PAM (auth_pam.c): 0 accepted, AH_EINVALID refused,
+ * AH_ENOMEM. */
+int wk_pam_check(const char *user, const char *password, const char *rhost);
+/* Is user (a Linux account; a "DOMAIN\" prefix is ignored) a member of
+ * group? (auth_acct.c) */
+bool wk_user_in_group(const char *user, const char *group);
+/* May the account r runs as (its Basic user, or the anonymous user) read a
+ * file with these attributes? True for the pool identity. */
+bool wk_account_can_read(const wk_req *r, const struct stat *st);
+/* The httpRedirect destination for r, or NULL (mod_redirect.c). *status
+ * gets 301, 302, 307 or 308. */
+char *wk_redirect_target(wk_req *r, const ah_elem *sec, int *status);
+/* Does the IIS wildcard pattern (only '*') match s, case-insensitively?
+ * The text each '*' matched goes to caps[0..9] (may be NULL). */
+bool wk_wildcard_match(const char *pat, const char *s, const char **caps, size_t *caplens,
+                       size_t maxcaps);
+/* The "Object Moved" body of a redirect to loc. */
+void wk_redirect_body(ah_buf *out, const char *loc);
 const char *wk_mime_lookup(wk_urlcfg *cfg, const char *path);
 int wk_request_rewrite(wk_req *r, const char *name);
 void wk_dirlist_build(ah_buf *out, wk_req *r);
+
+/* ---- W3C logging (w3clog.c) ---------------------------------------------------- */
+
+typedef struct wk_logfile wk_logfile;
+
+/* The W3C fields, in the order IIS writes them (#Fields). */
+#define WK_LOG_NFIELDS 22
+
+/* What a request's log line needs once its response is sent: the text
+ * fields captured at LOG (while the request's configuration is valid), the
+ * numbers completed when the last byte is sent. */
+typedef struct wk_logrec {
+	wk_logfile *file;
+	uint32_t fields; /* logExtFileFlags */
+	int status, substatus;
+	uint32_t win32;
+	uint64_t start_us;            /* the head was complete */
+	uint64_t cs_head;             /* bytes of the request head */
+	uint32_t off[WK_LOG_NFIELDS]; /* offsets into text (UINT32_MAX: computed) */
+	ah_buf text;
+} wk_logrec;
+
+/* The site's log file (process-wide, lives until wk_w3c_shutdown; NULL when
+ * logging is off for the site or on out-of-memory). */
+wk_logfile *wk_w3c_file(const wk_site *site);
+/* Append the record's line now that its response is done: bytes sent, body
+ * bytes received, and a win32 status when the connection broke (0: the
+ * request's own). Frees rec. */
+void wk_w3c_finish(wk_logrec *rec, uint64_t sc_bytes, uint64_t cs_body, uint32_t win32);
+void wk_w3c_drop(wk_logrec *rec);
+/* The text fields of r's line for file f (at LOG). */
+int wk_w3c_capture(wk_logrec **out, const wk_req *r, wk_logfile *f);
+/* A log field's text as IIS writes it: "-" when empty, ' ' as '+', control
+ * characters %XX-escaped. */
+void wk_w3c_escape(ah_buf *b, const char *s, size_t n);
+/* Write the buffers out (each second, and at shutdown). */
+void wk_w3c_flush(void);
+void wk_w3c_shutdown(void);
+uint64_t wk_now_us(void);
 
 /* ---- the loop and connections ------------------------------------------------- */
 
@@ -439,9 +620,14 @@ typedef struct wk_http {
 	wk_http_error error;
 	uint64_t body_bytes, body_limit;
 	wk_conn *conn;
+	/* called at headers complete instead of wk_conn_on_head when set */
+	int (*on_head)(struct wk_http *h);
+	void *ctx;
 } wk_http;
 
 void wk_http_init(wk_http *h, wk_conn *c);
+/* The size of the head just parsed (request line and headers). */
+uint64_t wk_http_head_len(const wk_http *h);
 /* Copy the head just parsed into r (strings in r->arena). */
 int wk_http_build_req(wk_http *h, wk_req *r);
 
@@ -466,6 +652,8 @@ struct wk_conn {
 	wk_http http;
 	wk_req *req;       /* the request whose head is done */
 	ah_buf out;        /* bytes to send (100 Continue, response head, body) */
+	wk_logrec *logrec; /* the W3C line of the response being sent */
+	uint64_t sent;     /* bytes of that response sent so far */
 	size_t out_pos;    /* sent so far */
 	size_t out_ready;  /* may be sent now (the response waits for the body) */
 	wk_body_file file; /* file part of the response */
@@ -512,6 +700,10 @@ void wk_conn_close(wk_conn *c);
 
 /* Request entry points used by conn.c (request.c). */
 int wk_request_head(wk_req *r);
+/* The checks of a head before any site is chosen: HTTP version, Host, the
+ * target split into path and query, the path decoded and normalized.
+ * WK_CONTINUE, or WK_FINISHED with HTTP.sys's refusal in r; AH_ENOMEM. */
+int wk_request_check_head(wk_req *r);
 void wk_request_free(wk_req *r);
 
 /* Logging to stderr. */

@@ -5,7 +5,10 @@
  * answers PING with PONG, hands it a real loopback TCP connection together
  * with the request head "already read", checks the responses the client
  * gets (the handed-over request, then a keep-alive request read by the
- * worker itself), then asks it to SHUTDOWN and checks it exits 0.
+ * worker itself), then a connection from a remote client (an address of
+ * TEST-NET-1 as the router reports it): its errors get the simple pages,
+ * not the detailed ones of local clients (httpErrors' DetailedLocalOnly).
+ * Then it asks the worker to SHUTDOWN and checks it exits 0.
  *
  * Usage: handoff_driver WORKER CONFIG PORT
  *   CONFIG: the pool's configuration file (-h); PORT: the port of the
@@ -66,13 +69,13 @@ static void put32(uint8_t *p, size_t v)
 
 /* One handoff packet with fd in SCM_RIGHTS. */
 static int hand_over(int chan, int fd, const char *local, const char *peer, const char *head,
-                     size_t head_len)
+                     size_t head_len, int is_local)
 {
 	static uint8_t buf[16 + 3 * 256 + 8192];
 	const char *app = "/";
 	size_t al = strlen(app), pl = strlen(peer), ll = strlen(local);
 	buf[0] = 1;
-	buf[1] = 2; /* the client is local */
+	buf[1] = is_local ? 2 : 0; /* bit 1: the client is local */
 	put16(buf + 2, al);
 	put32(buf + 4, 2);
 	put16(buf + 8, pl);
@@ -170,7 +173,8 @@ int main(int argc, char **argv)
 	char local[64];
 	snprintf(local, sizeof(local), "127.0.0.1:%s", argv[3]);
 	check("the connection is handed over",
-	      hn > 0 && hand_over(hc[0], server, local, "127.0.0.1:40000", head, (size_t)hn) == 0);
+	      hn > 0 &&
+	          hand_over(hc[0], server, local, "127.0.0.1:40000", head, (size_t)hn, 1) == 0);
 	close(server);
 	static char resp[65536];
 	read_response(client, resp, sizeof(resp));
@@ -183,6 +187,40 @@ int main(int argc, char **argv)
 	check("the next request on the connection is read by the worker",
 	      strstr(resp, "HTTP Error 404.0") != NULL);
 	close(client);
+
+	/* a remote client: the simple error pages */
+	client = socket(AF_INET, SOCK_STREAM, 0);
+	connect(client, (struct sockaddr *)&sa, sizeof(sa));
+	server = accept(ls, NULL, NULL);
+	req = "GET /missing.txt HTTP/1.1\r\nHost: a.test\r\n\r\n";
+	if (write(client, req, strlen(req)) < 0)
+		return 1;
+	hn = wait_readable(server, 2000) ? read(server, head, sizeof(head)) : 0;
+	check("a remote client's connection is handed over",
+	      hn > 0 &&
+	          hand_over(hc[0], server, local, "192.0.2.10:40000", head, (size_t)hn, 0) == 0);
+	close(server);
+	read_response(client, resp, sizeof(resp));
+	check("remote: 404.0 gets the simple page",
+	      strstr(resp, "HTTP Error 404.0 - Not Found") != NULL);
+	check("remote: without the detailed information",
+	      strstr(resp, "Detailed Error Information") == NULL);
+	req = "GET /broken/f.txt HTTP/1.1\r\nHost: a.test\r\n\r\n";
+	if (write(client, req, strlen(req)) < 0)
+		return 1;
+	read_response(client, resp, sizeof(resp));
+	check("remote: a configuration error is a plain 500.19",
+	      strstr(resp, "HTTP Error 500.19 - Internal Server Error") != NULL);
+	check("remote: without the configuration file and source",
+	      strstr(resp, "Config Source") == NULL && strstr(resp, "web.config") == NULL);
+	req = "GET /detailed/missing.txt HTTP/1.1\r\nHost: a.test\r\n\r\n";
+	if (write(client, req, strlen(req)) < 0)
+		return 1;
+	read_response(client, resp, sizeof(resp));
+	check("remote: errorMode=\"Detailed\" shows the detailed page to everyone",
+	      strstr(resp, "Detailed Error Information") != NULL);
+	close(client);
+	close(ls);
 
 	uint8_t shut[2] = {1, 17};
 	send(wc[0], shut, 2, 0);

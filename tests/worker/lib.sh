@@ -46,8 +46,9 @@ header() {
 make_tree() {
 	mkdir -p "$T/cfg" "$T/a/sub" "$T/a/empty" "$T/a/bin" "$T/a/App_Data" "$T/a/limits" \
 		"$T/a/cached" "$T/a/sub2" "$T/app" "$T/b" "$T/shared"
-	sed -e "s#@PORT@#$PORT#g" -e "s#@ROOT@#$T#g" "$SRC/tests/worker/applicationHost.config.in" \
-		>"$T/cfg/applicationHost.config"
+	sed -e "s#@PORT@#$PORT#g" -e "s#@ROOT@#$T#g" -e "s#@AUTHUSER@#${AUTHUSER:-ahnone1}#g" \
+		-e "s#@AUTHUSER2@#${AUTHUSER2:-ahnone2}#g" -e "s#@AUTHGROUP@#${AUTHGROUP:-ahnone}#g" \
+		"$SRC/tests/worker/applicationHost.config.in" >"$T/cfg/applicationHost.config"
 	# 1 KB of known bytes
 	awk 'BEGIN{for(i=0;i<20;i++){printf "line %02d of the one kilobyte file, sixty-four bytes a line...\n", i}}' \
 		| head -c 1024 >"$T/a/hello.txt"
@@ -78,6 +79,84 @@ make_tree() {
 	EOF
 	printf 'site B hello\n' >"$T/b/hello.txt"
 	printf '<configuration />\n' >"$T/b/web.config"
+	make_module_tree
+}
+
+# The folders of the module tests (locations of applicationHost.config.in).
+make_module_tree() {
+	local d
+	for d in broken locked dup custom/errors custom2 passthrough detailed proto/cleared moved \
+		child/sub wild rf/private rfverbs basic/members basic/denied/sub basic/readonly \
+		both/private noauth anonfile nolog errorsonly; do
+		mkdir -p "$T/a/$d"
+	done
+	mkdir -p "$T/custerr/en-US" "$T/custerr/fr-FR"
+	for d in broken locked dup custom custom2 passthrough detailed proto proto/cleared moved \
+		child child/sub wild rf rf/private rfverbs basic basic/members basic/denied \
+		basic/denied/sub basic/readonly both both/private noauth nolog errorsonly; do
+		printf 'f in %s\n' "$d" >"$T/a/$d/f.txt"
+	done
+	# an unrecognized attribute on line 3 (0x8007000D)
+	cat >"$T/a/broken/web.config" <<-'EOF'
+	<configuration>
+	    <system.webServer>
+	        <directoryBrowse enabled="true" bogus="1" />
+	    </system.webServer>
+	</configuration>
+	EOF
+	# a section locked at the server level (0x80070021)
+	cat >"$T/a/locked/web.config" <<-'EOF'
+	<configuration>
+	    <system.webServer>
+	        <security>
+	            <authentication>
+	                <anonymousAuthentication enabled="false" />
+	            </authentication>
+	        </security>
+	    </system.webServer>
+	</configuration>
+	EOF
+	# a duplicate collection entry (0x800700B7)
+	cat >"$T/a/dup/web.config" <<-'EOF'
+	<configuration>
+	    <system.webServer>
+	        <defaultDocument>
+	            <files>
+	                <add value="Default.htm" />
+	            </files>
+	        </defaultDocument>
+	    </system.webServer>
+	</configuration>
+	EOF
+	printf '<p>custom 404 page</p>\n' >"$T/a/custom/errors/404.htm"
+	printf '<p>executed URL page</p>\n' >"$T/a/custom/errors/exec.htm"
+	printf 'unknown type\n' >"$T/a/custom/data.xyz"
+	printf '<p>not found (en-US)</p>\n' >"$T/custerr/en-US/404.htm"
+	printf '<p>introuvable (fr-FR)</p>\n' >"$T/custerr/fr-FR/404.htm"
+	printf '<p>default error page</p>\n' >"$T/custerr/default.htm"
+	cat >"$T/a/moved/web.config" <<-'EOF'
+	<configuration>
+	    <system.webServer>
+	        <httpRedirect enabled="true" destination="/target" />
+	    </system.webServer>
+	</configuration>
+	EOF
+	printf '<p>rf</p>\n' >"$T/a/rf/f.htm"
+	printf 'always allowed\n' >"$T/a/rf/a~allowed.txt"
+	printf 'css\n' >"$T/a/rf/f.css"
+	printf 'private\n' >"$T/a/rf/private/f.txt"
+	cat >"$T/a/basic/denied/sub/web.config" <<-EOF
+	<configuration>
+	    <system.webServer>
+	        <security>
+	            <authorization>
+	                <add accessType="Allow" users="${AUTHUSER:-ahnone1}" verbs="GET" />
+	            </authorization>
+	        </security>
+	    </system.webServer>
+	</configuration>
+	EOF
+	printf 'secret\n' >"$T/a/anonfile/secret.txt"
 }
 
 # Start the worker on a free port (tries a few). Sets PORT, WPID.
@@ -133,7 +212,20 @@ cleanup() {
 		kill -KILL "$WPID" 2>/dev/null
 		wait "$WPID" 2>/dev/null
 	fi
+	[ -n "${EXTRA_CLEANUP:-}" ] && "$EXTRA_CLEANUP"
 	[ -n "${T:-}" ] && rm -rf "$T"
+}
+
+# Start the worker again on the same port and tree (after stop_worker).
+start_worker_again() {
+	APPHOST_SCHEMA_DIR="$SRC/schema" "$WORKER" --listen "127.0.0.1:$PORT" \
+		--config-dir "$T/cfg" --threads 2 --shutdown-timeout 10 >>"$T/worker.log" 2>&1 &
+	WPID=$!
+	local i=0
+	while [ $i -lt 50 ] && [ "$(grep -c 'listening on' "$T/worker.log")" -lt 2 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 }
 
 # get HOST PATH [curl args...]: body in $T/body, headers in $T/hdr, status in $CODE.

@@ -2,6 +2,7 @@
 # The worker's HTTP behaviour, checked with real requests on a loopback port.
 # Usage: run.sh GROUP WORKER SOURCE_DIR [HANDOFF_DRIVER]
 #   GROUP: static | conditional | mapping | config | connection | limits | shutdown | handoff
+#          errors | protocol | redirect | filtering | auth | logging
 # Expected values are those of IIS's documented behaviour and of RFC 9110/9112.
 # Exit 77 (skipped) when curl is missing.
 set -u
@@ -336,6 +337,358 @@ group_shutdown() {
 	fi
 }
 
+# httpErrors: IIS's detailed pages for local clients (the remote side is in
+# handoff_driver.c), the 500.19 page, custom pages by File, ExecuteURL and
+# Redirect, languages, defaultPath, existingResponse.
+group_errors() {
+	get a.test /missing.txt
+	check "a missing file is 404" "$CODE" 404
+	check_has "local: the detailed page" "$T/body" "Detailed Error Information:"
+	check_has "its heading" "$T/body" "<h1>HTTP Error 404.0 - Not Found</h1>"
+	check_has "its description" "$T/body" "The resource you are looking for has been removed"
+	check_has "Module: the core" "$T/body" "<th>Module</th><td>IIS Web Core</td>"
+	check_has "Notification" "$T/body" "<th>Notification</th><td>MapRequestHandler</td>"
+	check_has "Handler" "$T/body" "<th>Handler</th><td>StaticFile</td>"
+	check_has "Error Code: ERROR_FILE_NOT_FOUND" "$T/body" "<th>Error Code</th><td>0x80070002</td>"
+	check_has "Requested URL" "$T/body" "<th>Requested URL</th><td>http://a.test:$PORT/missing.txt</td>"
+	check_has "Physical Path" "$T/body" "<th>Physical Path</th><td>$T/a/missing.txt</td>"
+	check_has "Logon Method" "$T/body" "<th>Logon Method</th><td>Anonymous</td>"
+	check_has "Logon User" "$T/body" "<th>Logon User</th><td>Anonymous</td>"
+
+	get a.test /web.config
+	check_has "hidden segment: the request filtering module" "$T/body" "<th>Module</th><td>RequestFilteringModule</td>"
+	check_has "at BeginRequest" "$T/body" "<th>Notification</th><td>BeginRequest</td>"
+	check_has "before a handler is chosen" "$T/body" "<th>Handler</th><td>Not yet determined</td>"
+
+	get a.test /broken/f.txt
+	check "an unrecognized attribute: 500" "$CODE" 500
+	check_has "500.19" "$T/body" "<h1>HTTP Error 500.19 - Internal Server Error</h1>"
+	check_has "500.19 description" "$T/body" "related configuration data for the page is invalid"
+	check_has "Error Code 0x8007000d" "$T/body" "<th>Error Code</th><td>0x8007000d</td>"
+	check_has "Config Error" "$T/body" "<th>Config Error</th><td>Unrecognized attribute &#39;bogus&#39;</td>"
+	check_has "Config File" "$T/body" "<th>Config File</th><td>$T/a/broken/web.config</td>"
+	check_has "Config Source" "$T/body" "<h3>Config Source:</h3>"
+	check_has "the line before" "$T/body" "    2:     &lt;system.webServer&gt;"
+	check_has "the error line" "$T/body" "    3:         &lt;directoryBrowse enabled=&quot;true&quot; bogus=&quot;1&quot; /&gt;"
+	check_has "the line after" "$T/body" "    4:     &lt;/system.webServer&gt;"
+	check_has "More Information" "$T/body" "problem reading the configuration file"
+	get a.test /locked/f.txt
+	check_has "a locked section: 0x80070021" "$T/body" "<th>Error Code</th><td>0x80070021</td>"
+	check_has "its message" "$T/body" "This configuration section cannot be used at this path."
+	check_has "its line" "$T/body" "    5:                 &lt;anonymousAuthentication"
+	get a.test /dup/f.txt
+	check_has "a duplicate entry: 0x800700b7" "$T/body" "<th>Error Code</th><td>0x800700b7</td>"
+	check_has "its message" "$T/body" "Cannot add duplicate collection entry of type &#39;add&#39;"
+	get a.test /hello.txt
+	check "the rest of the site still serves" "$CODE" 200
+
+	get a.test /custom/missing.txt
+	check "Custom: 404 keeps its status" "$CODE" 404
+	check "Custom: the File page, relative to its level's folder" "$(cat "$T/body")" "<p>custom 404 page</p>"
+	get a.test /custom/data.xyz
+	check "ExecuteURL: the status is kept" "$CODE" 404
+	check "ExecuteURL: the URL's file for 404.3" "$(cat "$T/body")" "<p>executed URL page</p>"
+	get a.test /custom/bin/x.txt
+	check "prefixLanguageFilePath: en-US without Accept-Language" "$(cat "$T/body")" "<p>not found (en-US)</p>"
+	get a.test /custom/bin/x.txt -H 'Accept-Language: fr-FR,en;q=0.5'
+	check "prefixLanguageFilePath: the client's language" "$(cat "$T/body")" "<p>introuvable (fr-FR)</p>"
+	get a.test /custom/bin/x.txt -H 'Accept-Language: ../../etc'
+	check "a language is never a path" "$(cat "$T/body")" "<p>not found (en-US)</p>"
+	get a.test /custom/f.txt -X POST -d x=1
+	check "Redirect: 302" "$CODE" 302
+	check "Redirect: to path" "$(header "$T/hdr" Location)" "http://a.test/notallowed.htm"
+	get a.test /custom/
+	check "Custom without an entry: the status" "$CODE" 403
+	check_has "Custom without an entry: the simple page" "$T/body" "<h1>HTTP Error 403.14 - Forbidden</h1>"
+	check_lacks "Custom: no detailed information" "$T/body" "Detailed Error Information"
+	get a.test /custom2/missing.txt
+	check "defaultPath" "$(cat "$T/body")" "<p>default error page</p>"
+	get a.test /passthrough/missing.txt
+	check "PassThrough: the status" "$CODE" 404
+	check "PassThrough: the empty response stays empty" "$(wc -c <"$T/body")" 0
+
+	get a.test /noauth/f.txt
+	check "no authentication method: 401" "$CODE" 401
+	check_has "401.2" "$T/body" "HTTP Error 401.2 - Unauthorized"
+	check_has "logon not yet determined" "$T/body" "<th>Logon Method</th><td>Not yet determined</td>"
+	check "no challenge without basic authentication" "$(header "$T/hdr" WWW-Authenticate)" ""
+}
+
+# httpProtocol: custom headers merged by level, redirect headers, keep-alive,
+# and requestFiltering's removeServerHeader.
+group_protocol() {
+	get a.test /hello.txt
+	check "a custom header on a 200" "$(header "$T/hdr" X-Powered-By)" "apphost tests"
+	local etag
+	etag=$(header "$T/hdr" ETag)
+	get a.test /hello.txt -H "If-None-Match: $etag"
+	check "and on a 304" "$(header "$T/hdr" X-Powered-By)" "apphost tests"
+	get a.test /missing.txt
+	check "and on an error" "$(header "$T/hdr" X-Powered-By)" "apphost tests"
+	check "redirectHeaders are for redirects only" "$(header "$T/hdr" X-Redirected)" ""
+	get a.test /sub
+	check "a redirect gets the redirect headers" "$(header "$T/hdr" X-Redirected)" "yes"
+	check "and the custom headers" "$(header "$T/hdr" X-Powered-By)" "apphost tests"
+	get a.test /proto/f.txt
+	check "<remove> at a lower level" "$(header "$T/hdr" X-Powered-By)" ""
+	check "<add> at a lower level" "$(header "$T/hdr" X-Proto)" "child value"
+	check "keep-alive by default" "$(header "$T/hdr" Connection)" ""
+	get a.test /proto/cleared/f.txt
+	check "<clear>" "$(header "$T/hdr" X-Proto)$(header "$T/hdr" X-Powered-By)" ""
+	check "allowKeepAlive=false: Connection: close" "$(header "$T/hdr" Connection)" "close"
+	check "removeServerHeader: no Server header" "$(header "$T/hdr" Server)" ""
+	local out
+	out=$(curl -s -o /dev/null -o /dev/null -w '%{num_connects} ' --resolve "a.test:$PORT:127.0.0.1" \
+		"http://a.test:$PORT/proto/cleared/f.txt" "http://a.test:$PORT/proto/cleared/f.txt")
+	check "allowKeepAlive=false: a connection per request" "$out" "1 1 "
+	get a.test /hello.txt
+	check "the Server header elsewhere" "$(header "$T/hdr" Server)" "apphost"
+}
+
+# httpRedirect: relative and exact destinations, variables, childOnly,
+# wildcards, statuses, a web.config's own level.
+group_redirect() {
+	get a.test /old/a/b.htm
+	check "enabled: Found (302) by default" "$CODE" 302
+	check "relative to destination: the suffix appended" "$(header "$T/hdr" Location)" "http://new.test/newpath/a/b.htm"
+	check_has "IIS's Object Moved body" "$T/body" "Object Moved"
+	check "redirect headers" "$(header "$T/hdr" X-Redirected)" "yes"
+	get a.test /old
+	check "the level itself: the destination" "$(header "$T/hdr" Location)" "http://new.test/newpath"
+	get a.test '/old/x.htm?q=1'
+	check "the query string is not kept without \$Q" "$(header "$T/hdr" Location)" "http://new.test/newpath/x.htm"
+	get a.test /old/a%20b.htm
+	check "the suffix is written escaped" "$(header "$T/hdr" Location)" "http://new.test/newpath/a%20b.htm"
+	get a.test /exact/any/thing
+	check "Permanent: 301" "$CODE" 301
+	check "exactDestination: the destination as written" "$(header "$T/hdr" Location)" "/landing.htm"
+	get a.test '/vars/p/q.htm?x=1'
+	check "Temporary: 307" "$CODE" 307
+	check "\$S\$Q" "$(header "$T/hdr" Location)" "http://v.test/base/p/q.htm?x=1"
+	get a.test '/vp/a.htm?x=1'
+	check "PermRedirect: 308" "$CODE" 308
+	check "\$V and \$P" "$(header "$T/hdr" Location)" "http://vp.test/vp/a.htm?from=x=1"
+	get a.test /child/file.htm
+	check "childOnly: a file of the folder is redirected" "$(header "$T/hdr" Location)" "http://c.test/file.htm"
+	get a.test /child/sub/f.txt
+	check "childOnly: not a sub folder's" "$CODE" 200
+	get a.test /child/
+	check "childOnly: not the folder itself" "$CODE" 403
+	get a.test /wild/x.php
+	check "a wildcard rule" "$(header "$T/hdr" Location)" "/wild/index.htm"
+	get a.test /wild/docs/a/b.txt
+	check "\$0: what the '*' matched" "$(header "$T/hdr" Location)" "/newdocs/a/b.txt"
+	get a.test /wild/other.txt
+	check "no rule matches: no redirect" "$CODE" 404
+	get a.test /moved/x.htm
+	check "a web.config's redirect is relative to its own folder" "$(header "$T/hdr" Location)" "/target/x.htm"
+	get a.test /hello.txt
+	check "elsewhere: no redirect" "$CODE" 200
+}
+
+# requestFiltering: each check and its sub-status, on the detailed page.
+group_filtering() {
+	rf() { # NAME WANT [curl args...]: WANT is the sub-status, or 200
+		local name=$1 want=$2
+		shift 2
+		get a.test "$@" --path-as-is
+		if [ "$want" = 200 ]; then
+			check "$name" "$CODE" 200
+		else
+			check "$name: 404.$want" "$CODE $(grep -o 'HTTP Error 404\.[0-9]*' "$T/body" | head -1)" "404 HTTP Error 404.$want"
+		fi
+	}
+	rf "an allowed file" 200 /rf/f.txt
+	rf "denyUrlSequences" 5 /rf/a~b.txt
+	rf "denyUrlSequences, escaped" 5 /rf/a%7Eb.txt
+	rf "alwaysAllowedUrls" 200 /rf/a~allowed.txt
+	rf "denyQueryStringSequences, unescaped" 18 '/rf/f.txt?q=%3Cscript'
+	rf "denyQueryStringSequences, as received" 18 '/rf/f.txt?x=drop+table'
+	rf "alwaysAllowedQueryStrings" 200 '/rf/f.txt?q=%3Cscript%3E'
+	rf "double escaping" 11 /rf/a%252Fb.txt
+	rf "double escaping: '+'" 11 /rf/a+b.txt
+	rf "high-bit characters" 12 /rf/%C3%A9.txt
+	rf "an extension denied" 7 /rf/f.exe
+	rf "an extension unlisted (allowUnlisted=false)" 7 /rf/f.css
+	rf "a verb unlisted (allowUnlisted=false)" 6 /rf/f.txt -X POST -d x=1
+	rf "a configured hidden segment" 8 /rf/private/f.txt
+	rf "filteringRule: query string" 19 '/rf/f.txt?x=union%20select'
+	rf "filteringRule: appliesTo other extensions" 200 '/rf/f.htm?x=union%20select'
+	rf "filteringRule: denyUnescapedPercent" 19 '/rf/f.txt?a=100%'
+	rf "filteringRule: scanHeaders" 19 /rf/f.txt -A 'Mozilla badbot/1.0'
+	rf "filteringRule: scanUrl" 19 /rf/badbot.txt
+	rf "a verb denied" 6 /rfverbs/f.txt -X DELETE
+	get a.test /rfverbs/f.txt -X PUT
+	check "a verb not listed (allowUnlisted=true) goes on" "$CODE" 405
+	rf "allowHighBitCharacters is true elsewhere" 0 /%C3%A9.txt
+	check "(so it is a 404.0)" "$(grep -o 'HTTP Error 404\.[0-9]*' "$T/body" | head -1)" "HTTP Error 404.0"
+	rf "allowDoubleEscaping is false by default: a '+' anywhere" 11 /a+b.txt
+}
+
+# Authentication (anonymous, basic with PAM) and URL authorization, with
+# real Linux accounts (root only: skipped otherwise).
+auth_setup() {
+	[ "$(id -u)" = 0 ] || { echo "not root: skipped"; exit 77; }
+	command -v useradd >/dev/null && command -v chpasswd >/dev/null || { echo "no useradd: skipped"; exit 77; }
+	[ -d /etc/pam.d ] || { echo "no /etc/pam.d: skipped"; exit 77; }
+	AUTHUSER="ahw$$a"
+	AUTHUSER2="ahw$$b"
+	AUTHGROUP="ahw$$g"
+	PASS1="Pw-$RANDOM-one"
+	PASS2="Pw-$RANDOM-two"
+	PAMSVC="apphost-test-$$"
+	EXTRA_CLEANUP=auth_cleanup
+	useradd -M -s /usr/sbin/nologin "$AUTHUSER" && useradd -M -s /usr/sbin/nologin "$AUTHUSER2" &&
+		groupadd "$AUTHGROUP" && usermod -a -G "$AUTHGROUP" "$AUTHUSER" || {
+		echo "cannot create the test accounts: skipped"
+		exit 77
+	}
+	printf '%s:%s\n%s:%s\n' "$AUTHUSER" "$PASS1" "$AUTHUSER2" "$PASS2" | chpasswd
+	printf 'auth required pam_unix.so nodelay\naccount required pam_unix.so\n' >"/etc/pam.d/$PAMSVC"
+	export AUTHUSER AUTHUSER2 AUTHGROUP APPHOST_PAM_SERVICE="$PAMSVC"
+}
+
+auth_cleanup() {
+	userdel "$AUTHUSER" 2>/dev/null
+	userdel "$AUTHUSER2" 2>/dev/null
+	groupdel "$AUTHGROUP" 2>/dev/null
+	groupdel "$AUTHUSER" 2>/dev/null
+	groupdel "$AUTHUSER2" 2>/dev/null
+	rm -f "/etc/pam.d/$PAMSVC"
+}
+
+group_auth() {
+	get a.test /basic/f.txt
+	check "anonymous disabled, no credentials: 401" "$CODE" 401
+	check_has "401.2" "$T/body" "HTTP Error 401.2 - Unauthorized"
+	check "the Basic challenge with the realm" "$(header "$T/hdr" WWW-Authenticate)" 'Basic realm="apphost test"'
+	get a.test /basic/f.txt -u "$AUTHUSER:$PASS1"
+	check "a Linux account's password (PAM): 200" "$CODE" 200
+	check "the file" "$(cat "$T/body")" "f in basic"
+	get a.test /basic/f.txt -u "$AUTHUSER:$PASS1"
+	check "again (remembered credentials)" "$CODE" 200
+	get a.test /basic/f.txt -u "$AUTHUSER:wrong-$PASS1"
+	check "a wrong password: 401" "$CODE" 401
+	check_has "401.1" "$T/body" "HTTP Error 401.1 - Unauthorized"
+	check "401.1 challenges too" "$(header "$T/hdr" WWW-Authenticate)" 'Basic realm="apphost test"'
+	get a.test /basic/f.txt -u "nosuchuser$$:x"
+	check_has "an unknown user: 401.1" "$T/body" "HTTP Error 401.1"
+	get a.test /basic/f.txt -H 'Authorization: Basic !!!'
+	check_has "malformed credentials: 401.1" "$T/body" "HTTP Error 401.1"
+	get a.test /basic/f.txt -u "$AUTHUSER:$PASS1" -X POST -d x=1
+	check_has "the detailed page names the logon user" "$T/body" "<th>Logon User</th><td>$AUTHUSER</td>"
+	check_has "and the method" "$T/body" "<th>Logon Method</th><td>Basic</td>"
+
+	get a.test /both/f.txt
+	check "anonymous and basic enabled: anonymous is served" "$CODE" 200
+	get a.test /both/f.txt -u "$AUTHUSER:wrong"
+	check "but credentials sent are checked" "$CODE" 401
+	check "an empty realm is the host name" "$(header "$T/hdr" WWW-Authenticate)" 'Basic realm="a.test"'
+	get a.test /both/private/f.txt
+	check "deny users=\"?\": anonymous is 401" "$CODE" 401
+	check_has "401.2 (URL authorization)" "$T/body" "<th>Module</th><td>UrlAuthorizationModule</td>"
+	check "with the challenge" "$(header "$T/hdr" WWW-Authenticate)" 'Basic realm="a.test"'
+	get a.test /both/private/f.txt -u "$AUTHUSER2:$PASS2"
+	check "an authenticated user passes" "$CODE" 200
+
+	get a.test /basic/members/f.txt -u "$AUTHUSER:$PASS1"
+	check "roles: a member of the Linux group" "$CODE" 200
+	get a.test /basic/members/f.txt -u "$AUTHUSER2:$PASS2"
+	check "roles: not a member: 401" "$CODE" 401
+	check_has "401.2" "$T/body" "HTTP Error 401.2"
+	get a.test /basic/denied/f.txt -u "$AUTHUSER:$PASS1"
+	check "deny rules first: the user is denied despite allow *" "$CODE" 401
+	get a.test /basic/denied/f.txt -u "$AUTHUSER2:$PASS2"
+	check "others are allowed" "$CODE" 200
+	get a.test /basic/denied/sub/f.txt -u "$AUTHUSER:$PASS1"
+	check "a parent's deny wins over a child web.config's allow" "$CODE" 401
+	get a.test /basic/readonly/f.txt -u "$AUTHUSER:$PASS1"
+	check "verbs: GET is allowed" "$CODE" 200
+	get a.test /basic/readonly/f.txt -u "$AUTHUSER:$PASS1" -I
+	check "verbs: HEAD is not" "$CODE" 401
+
+	get a.test /anonfile/secret.txt
+	check "anonymous userName: a file its account may read" "$CODE" 200
+	chmod 600 "$T/a/anonfile/secret.txt"
+	get a.test /anonfile/secret.txt
+	check "a file it may not read: 401" "$CODE" 401
+	check_has "401.3" "$T/body" "HTTP Error 401.3 - Unauthorized"
+	chown "$AUTHUSER2" "$T/a/anonfile/secret.txt"
+	get a.test /anonfile/secret.txt
+	check "its own file" "$CODE" 200
+	chmod 600 "$T/a/basic/f.txt"
+	get a.test /basic/f.txt -u "$AUTHUSER:$PASS1"
+	check "a Basic user may not read a file: 401.3" "$(grep -o 'HTTP Error 401.3' "$T/body")" "HTTP Error 401.3"
+
+	stop_worker
+	local log="$T/logs/W3SVC1/u_ex$(date -u +%y%m%d).log"
+	check "the log names the Basic user" "$(awk -v u="$AUTHUSER" '$5 == "/basic/members/f.txt" && $8 == u {n++} END {print n+0}' "$log")" 1
+	check "with the default logon domain" "$(awk -v u="TESTDOM\\\\$AUTHUSER2" '$5 == "/both/private/f.txt" && $8 == u {n++} END {print n+0}' "$log")" 1
+	check "401.2 logs win32 status 5" "$(awk '$5 == "/basic/f.txt" && $12 == 401 && $13 == 2 {print $14; exit}' "$log")" 5
+	check "401.1 logs 1326 (logon failure)" "$(awk '$5 == "/basic/f.txt" && $12 == 401 && $13 == 1 {print $14; exit}' "$log")" 1326
+}
+
+# W3C logging: the site's logFile over siteDefaults, the default fields,
+# custom fields, periods, localTimeRollover, httpLogging, flushing.
+group_logging() {
+	local day hour1 hour2 log logb
+	day=$(date -u +%y%m%d)
+	hour1=$(date +%y%m%d%H)
+	log="$T/logs/W3SVC1/u_ex$day.log"
+	get a.test '/hello.txt?a=1&b=2' -A 'Test Agent/1.0' -e 'http://ref.test/page'
+	get a.test /missing.txt
+	get a.test /nolog/f.txt
+	get a.test /errorsonly/f.txt
+	get a.test /errorsonly/missing.txt
+	get a.test /web.config
+	get b.test /hello.txt
+	sleep 1.6
+	[ -f "$log" ] && ok "the site's folder is created, the file named u_exYYMMDD.log (UTC)" ||
+		bad "the log file" "$(find "$T/logs" 2>&1)"
+	check "flushed within seconds: a line per logged request" "$(grep -vc '^#' "$log")" 4
+	check "#Software" "$(sed -n 1p "$log" | tr -d '\r')" "#Software: apphost"
+	check "#Version" "$(sed -n 2p "$log" | tr -d '\r')" "#Version: 1.0"
+	case "$(sed -n 3p "$log")" in "#Date: 20"??-??-??" "??:??:??$'\r') ok "#Date" ;; *) bad "#Date" "$(sed -n 3p "$log")" ;; esac
+	check "#Fields: IIS's default set" "$(sed -n 4p "$log" | tr -d '\r')" \
+		"#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken"
+	check "CRLF line ends" "$(grep -c $'\r$' "$log")" "$(wc -l <"$log")"
+	local l
+	l=$(grep ' /hello.txt ' "$log" | tr -d '\r')
+	check "a 200 line" "$(echo "$l" | cut -d' ' -f3-14)" \
+		"127.0.0.1 GET /hello.txt a=1&b=2 $PORT - 127.0.0.1 Test+Agent/1.0 http://ref.test/page 200 0 0"
+	case "$(echo "$l" | cut -d' ' -f1)" in "$(date -u +%Y-%m-%d)") ok "date (UTC)" ;; *) bad "date" "$l" ;; esac
+	case "$(echo "$l" | cut -d' ' -f15)" in '' | *[!0-9]*) bad "time-taken in ms" "$l" ;; *) ok "time-taken in ms" ;; esac
+	check "404.0 logs win32 status 2" "$(grep ' /missing.txt ' "$log" | cut -d' ' -f12-14)" "404 0 2"
+	check "404.8 logs its sub-status" "$(grep ' /web.config ' "$log" | cut -d' ' -f12-14)" "404 8 0"
+	check "dontLog" "$(grep -c '/nolog/' "$log")" 0
+	check "selectiveLogging=LogError: not the 200" "$(grep -c '/errorsonly/f.txt' "$log")" 0
+	check "selectiveLogging=LogError: the 404" "$(grep -c '/errorsonly/missing.txt' "$log")" 1
+
+	hour2=$(date +%y%m%d%H)
+	logb="$T/logs/W3SVC2/u_ex$hour1.log"
+	[ -f "$logb" ] || logb="$T/logs/W3SVC2/u_ex$hour2.log"
+	[ -f "$logb" ] && ok "Site B: Hourly, named in local time (localTimeRollover), in siteDefaults' directory" ||
+		bad "Site B's hourly file" "$(ls -R "$T/logs")"
+	check "Site B: its own logExtFileFlags" "$(grep '^#Fields' "$logb" | tr -d '\r')" \
+		"#Fields: date time s-sitename cs-method cs-uri-stem cs-version cs-host sc-status sc-bytes cs-bytes"
+	l=$(grep -v '^#' "$logb" | tr -d '\r')
+	check "Site B's line" "$(echo "$l" | cut -d' ' -f3-8)" "W3SVC2 GET /hello.txt HTTP/1.1 b.test:$PORT 200"
+	local sc cs
+	sc=$(echo "$l" | cut -d' ' -f9)
+	cs=$(echo "$l" | cut -d' ' -f10)
+	if [ "$sc" -gt 13 ] && [ "$sc" -lt 1000 ]; then ok "sc-bytes: head and body ($sc)"; else bad "sc-bytes" "$l"; fi
+	if [ "$cs" -gt 30 ] && [ "$cs" -lt 300 ]; then ok "cs-bytes: the request head ($cs)"; else bad "cs-bytes" "$l"; fi
+
+	get a.test /sub/
+	stop_worker
+	check "shutdown writes what is buffered" "$(grep -c ' /sub/ ' "$log")" 1
+	check "a default document is logged as the URL asked" "$(grep -c '/sub/index.htm' "$log")" 0
+	start_worker_again
+	get a.test /hello.txt
+	stop_worker
+	check "a new process appends a new header block" "$(grep -c '^#Fields' "$log")" 2
+}
+
 # Router mode: handoff_driver plays apphostd and the router.
 group_handoff() {
 	PORT=$((20000 + RANDOM % 40000))
@@ -349,9 +702,12 @@ if [ "$GROUP" = handoff ]; then
 	group_handoff
 	exit $?
 fi
+[ "$GROUP" = auth ] && auth_setup
+[ "$GROUP" = logging ] && export TZ=Etc/GMT-5 # localTimeRollover: a local time that is not UTC
 start_worker || exit 1
 case "$GROUP" in
-static | conditional | mapping | config | connection | limits | shutdown) "group_$GROUP" ;;
+static | conditional | mapping | config | connection | limits | shutdown | errors | protocol | \
+	redirect | filtering | auth | logging) "group_$GROUP" ;;
 *)
 	echo "unknown group $GROUP"
 	exit 2

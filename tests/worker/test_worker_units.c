@@ -1,7 +1,9 @@
 /*
  * Unit tests of the worker's parsers: URL normalization (url.c), IIS
- * timeSpans (urlcfg.c), HTTP dates (httpdate.c), addresses (addr.c) and site
- * selection by binding with HTTP.sys's precedence (sites.c).
+ * timeSpans (urlcfg.c), HTTP dates (httpdate.c), addresses (addr.c), site
+ * selection by binding with HTTP.sys's precedence (sites.c), httpRedirect's
+ * wildcards (mod_redirect.c), Basic credentials (mod_basicauth.c) and W3C
+ * log fields (w3clog.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 #include "worker/worker.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *norm(ah_arena *a, const char *in)
@@ -193,13 +196,107 @@ static void test_site_map(void **state)
 	assert_string_equal(m.vdir->phys, "/srv/root");
 }
 
+static const char *cap(const char *pat, const char *s, size_t i)
+{
+	static char buf[128];
+	const char *caps[10] = {0};
+	size_t lens[10] = {0};
+	if (!wk_wildcard_match(pat, s, caps, lens, 10))
+		return "<no match>";
+	snprintf(buf, sizeof(buf), "%.*s", (int)lens[i], caps[i] ? caps[i] : "");
+	return buf;
+}
+
+static void test_wildcard(void **state)
+{
+	(void)state;
+	assert_string_equal(cap("*.php", "/a/b.php", 0), "/a/b");
+	assert_string_equal(cap("*.PHP", "x.php", 0), "x");
+	assert_string_equal(cap("*.php", "x.php5", 0), "<no match>");
+	assert_string_equal(cap("/docs/*", "/docs/a/b.txt", 0), "a/b.txt");
+	assert_string_equal(cap("/docs/*", "/doc/a", 0), "<no match>");
+	assert_string_equal(cap("a*b*c", "axxbyyc", 0), "xx");
+	assert_string_equal(cap("a*b*c", "axxbyyc", 1), "yy");
+	assert_string_equal(cap("a*b*c", "abbc", 0), "");
+	assert_string_equal(cap("a*b*c", "abbc", 1), "b");
+	assert_string_equal(cap("*", "", 0), "");
+	assert_string_equal(cap("x*", "x", 0), "");
+	assert_string_equal(cap("exact", "EXACT", 0), "");
+	assert_string_equal(cap("exact", "exactly", 0), "<no match>");
+}
+
+static void test_basic_credentials(void **state)
+{
+	(void)state;
+	ah_arena *a = ah_arena_new();
+	char *u, *p;
+	const char *v = "Basic dXNlcjpwYXNz"; /* user:pass */
+	assert_true(wk_basic_credentials(v, strlen(v), a, &u, &p));
+	assert_string_equal(u, "user");
+	assert_string_equal(p, "pass");
+	v = "basic  RE9NXGJvYjpwOmFzcw=="; /* DOM\bob:p:ass */
+	assert_true(wk_basic_credentials(v, strlen(v), a, &u, &p));
+	assert_string_equal(u, "DOM\\bob");
+	assert_string_equal(p, "p:ass");
+	v = "Basic dXNlcjo="; /* user: (empty password) */
+	assert_true(wk_basic_credentials(v, strlen(v), a, &u, &p));
+	assert_string_equal(p, "");
+	v = "Basic OnBhc3M="; /* :pass (no user) */
+	assert_false(wk_basic_credentials(v, strlen(v), a, &u, &p));
+	v = "Basic dXNlcnBhc3M="; /* no colon */
+	assert_false(wk_basic_credentials(v, strlen(v), a, &u, &p));
+	v = "Basic !!!!";
+	assert_false(wk_basic_credentials(v, strlen(v), a, &u, &p));
+	v = "Basic dX=Nl";
+	assert_false(wk_basic_credentials(v, strlen(v), a, &u, &p));
+	v = "Bearer dXNlcjpwYXNz";
+	assert_false(wk_basic_credentials(v, strlen(v), a, &u, &p));
+	v = "Basic dQB4OnA="; /* "u\0x:p": a NUL byte */
+	assert_false(wk_basic_credentials(v, strlen(v), a, &u, &p));
+	ah_arena_free(a);
+}
+
+static void test_w3c_escape(void **state)
+{
+	(void)state;
+	ah_buf b = AH_BUF_INIT;
+	wk_w3c_escape(&b, "Mozilla/5.0 (X11; Linux)", 24);
+	assert_string_equal(ah_buf_cstr(&b), "Mozilla/5.0+(X11;+Linux)");
+	ah_buf_truncate(&b, 0);
+	wk_w3c_escape(&b, "", 0);
+	assert_string_equal(ah_buf_cstr(&b), "-");
+	ah_buf_truncate(&b, 0);
+	wk_w3c_escape(&b, "a\r\nb\tc\x7f", 7);
+	assert_string_equal(ah_buf_cstr(&b), "a%0D%0Ab%09c%7F");
+	ah_buf_free(&b);
+}
+
+static void test_url_decode(void **state)
+{
+	(void)state;
+	ah_arena *a = ah_arena_new();
+	char *out;
+	assert_int_equal(wk_url_decode(&out, a, "/a%252Fb+c", 10), 0);
+	assert_string_equal(out, "/a%2Fb+c");
+	assert_int_equal(wk_url_decode(&out, a, "%zz", 3), AH_EINVALID);
+	assert_int_equal(wk_url_decode(&out, a, "a%4", 3), AH_EINVALID);
+	ah_arena_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_url_normalize), cmocka_unit_test(test_url_encode),
-	    cmocka_unit_test(test_timespan),      cmocka_unit_test(test_http_date),
-	    cmocka_unit_test(test_addr),          cmocka_unit_test(test_binding_precedence),
+	    cmocka_unit_test(test_url_normalize),
+	    cmocka_unit_test(test_url_encode),
+	    cmocka_unit_test(test_timespan),
+	    cmocka_unit_test(test_http_date),
+	    cmocka_unit_test(test_addr),
+	    cmocka_unit_test(test_binding_precedence),
 	    cmocka_unit_test(test_site_map),
+	    cmocka_unit_test(test_wildcard),
+	    cmocka_unit_test(test_basic_credentials),
+	    cmocka_unit_test(test_w3c_escape),
+	    cmocka_unit_test(test_url_decode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
