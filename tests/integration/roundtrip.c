@@ -102,7 +102,7 @@ static void roundtrip(ah_config *cfg, const char *file, const ah_where *w, const
 {
 	checks++;
 	ah_error_clear();
-	size_t olen;
+	size_t olen = 0;
 	char *orig = slurp(live, &olen);
 	ah_section *s = NULL;
 	const ah_elem *e = find(&s, cfg, w);
@@ -130,7 +130,7 @@ static void roundtrip(ah_config *cfg, const char *file, const ah_where *w, const
 		failf(file, label, "writing the value back failed");
 		goto out;
 	}
-	size_t nlen;
+	size_t nlen = 0;
 	char *now = slurp(live, &nlen);
 	if (!now || nlen != olen || memcmp(now, orig, olen) != 0)
 		failf(file, label, "the file is not byte-identical after the round trip");

@@ -166,7 +166,7 @@ static void t_refused_writes_nothing(void **state)
 {
 	(void)state;
 	setup_tree("");
-	char before[16384];
+	char before[32768];
 	snprintf(before, sizeof(before), "%s", slurp("config/applicationHost.config"));
 	assert_int_equal(commit_one(bad_value, NULL), AH_ECONFIG);
 	assert_string_equal(ah_error_last()->message,
