@@ -1,13 +1,23 @@
 /*
- * The XML tree builder (see xml.h), on expat.
+ * The XML tree builder (see xml.h): the scanner of xmlscan.c first, expat
+ * when the scanner does not build a tree.
  *
- * Offsets: expat reports the byte index of the current event
- * (XML_GetCurrentByteIndex) and its length (XML_GetCurrentByteCount). A start
- * tag's event covers the whole tag; an empty-element tag "<a/>" produces an
- * end event of zero bytes just past the start tag, which is how empty_tag is
- * detected.
+ * The scanner accepts the documents configuration files are made of (UTF-8,
+ * no DTD, ASCII names) in one pass, several times faster than expat. Any
+ * document it calls not well-formed, and any it is unsure of (a DTD, another
+ * encoding...), is parsed again here by expat: errors, and their lines, are
+ * therefore always expat's, and expat remains the reference that the
+ * scanner's trees are tested against (tests/fuzz/fuzz_xml_diff.c,
+ * docs/xml.md).
+ *
+ * The expat builder. Offsets: expat reports the byte index of the current
+ * event (XML_GetCurrentByteIndex) and its length (XML_GetCurrentByteCount).
+ * A start tag's event covers the whole tag; an empty-element tag "<a/>"
+ * produces an end event of zero bytes just past the start tag, which is how
+ * empty_tag is detected.
  */
 #include "xml.h"
+#include "xmlscan.h"
 
 #include "apphost/errors.h"
 
@@ -15,6 +25,10 @@
 
 #include <expat.h>
 #include <string.h>
+
+/* expat takes an int length; configuration files are far below 1 GiB, and
+ * the scanner is not asked about more than expat would take */
+#define MAX_LEN ((size_t)1 << 30)
 
 typedef struct builder {
 	ah_arena *arena;
@@ -162,8 +176,8 @@ static void number_lines(ah_xnode *root, const char *data)
 	}
 }
 
-int ah__xml_parse(ah_xdoc *out, ah_arena *arena, const char *data, size_t len,
-		  unsigned *err_line)
+int ah__xml_parse_expat(ah_xdoc *out, ah_arena *arena, const char *data, size_t len,
+			unsigned *err_line)
 {
 	memset(out, 0, sizeof(*out));
 	if (err_line)
@@ -177,8 +191,7 @@ int ah__xml_parse(ah_xdoc *out, ah_arena *arena, const char *data, size_t len,
 	XML_SetElementHandler(b.parser, on_start, on_end);
 	XML_SetCharacterDataHandler(b.parser, on_text);
 	int rc = 0;
-	/* expat takes an int length; configuration files are far below 2 GiB */
-	if (len > (size_t)1 << 30 ||
+	if (len > MAX_LEN ||
 	    XML_Parse(b.parser, data, (int)len, XML_TRUE) != XML_STATUS_OK || !b.root) {
 		if (b.oom) {
 			rc = AH_ENOMEM;
@@ -198,6 +211,21 @@ int ah__xml_parse(ah_xdoc *out, ah_arena *arena, const char *data, size_t len,
 		out->len = len;
 	}
 	return rc;
+}
+
+int ah__xml_parse(ah_xdoc *out, ah_arena *arena, const char *data, size_t len,
+		  unsigned *err_line)
+{
+	if (err_line)
+		*err_line = 0;
+	if (len <= MAX_LEN) {
+		int rc = ah__xml_scan(out, arena, data, len);
+		if (rc == 0 || rc == AH_ENOMEM)
+			return rc;
+	}
+	/* not well-formed, or not the scanner's to decide: expat says which
+	 * error, at which line (or builds the tree) */
+	return ah__xml_parse_expat(out, arena, data, len, err_line);
 }
 
 const char *ah__xml_attr(const ah_xnode *n, const char *name)

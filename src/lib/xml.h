@@ -1,8 +1,10 @@
 /*
- * The XML tree builder: an expat parse into an arena-held element tree that
- * keeps, for every element, its line and the byte offsets of its start tag and
- * of its end, so that edits can splice only the tags they change and copy every
- * other byte of the file.
+ * The XML tree builder: a parse into an arena-held element tree that keeps,
+ * for every element, its line and the byte offsets of its start tag and of its
+ * end, so that edits can splice only the tags they change and copy every other
+ * byte of the file. A one-pass scanner builds the tree of ordinary
+ * configuration files; expat parses every other document and reports every
+ * error (xmlscan.h, docs/xml.md).
  *
  * Only elements and their attributes are kept; text, comments and processing
  * instructions are skipped (their bytes stay in the source buffer). Namespaced
