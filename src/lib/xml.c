@@ -176,6 +176,20 @@ static void number_lines(ah_xnode *root, const char *data)
 	}
 }
 
+/* A document type declaration ends the parse as an error: IIS's parser
+ * prohibits DTDs, and their entities could expand into elements that have no
+ * bytes of their own in the file (and into very large text). */
+static void on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
+		       const XML_Char *pubid, int has_internal_subset)
+{
+	(void)name;
+	(void)sysid;
+	(void)pubid;
+	(void)has_internal_subset;
+	builder *b = ud;
+	XML_StopParser(b->parser, XML_FALSE);
+}
+
 int ah__xml_parse_expat(ah_xdoc *out, ah_arena *arena, const char *data, size_t len,
 			unsigned *err_line)
 {
@@ -190,6 +204,7 @@ int ah__xml_parse_expat(ah_xdoc *out, ah_arena *arena, const char *data, size_t 
 	XML_SetUserData(b.parser, &b);
 	XML_SetElementHandler(b.parser, on_start, on_end);
 	XML_SetCharacterDataHandler(b.parser, on_text);
+	XML_SetStartDoctypeDeclHandler(b.parser, on_doctype);
 	int rc = 0;
 	if (len > MAX_LEN ||
 	    XML_Parse(b.parser, data, (int)len, XML_TRUE) != XML_STATUS_OK || !b.root) {
