@@ -188,6 +188,38 @@ static int load_bindings(ad_model *m, ad_site *site, const ah_elem *e)
 	return 0;
 }
 
+/* As the worker decides where it writes (src/worker/sites.c). */
+static int load_log_dir(ad_model *m, ad_site *site, const ah_elem *lf)
+{
+	site->log_dir = NULL;
+	if (!lf || !ah_strcaseeq(ah_elem_get(lf, "enabled"), "true") ||
+	    !ah_strcaseeq(ah_elem_get(lf, "logFormat"), "W3C"))
+		return 0;
+	const char *targets = ah_elem_get(lf, "logTargetW3C");
+	bool file = false;
+	for (const char *t = targets; t && *t;) {
+		while (*t == ' ' || *t == ',')
+			t++;
+		size_t n = strcspn(t, " ,");
+		if (n == 4 && ah_strncaseeq(t, "File", 4))
+			file = true;
+		t += n;
+	}
+	if (!file)
+		return 0;
+	char *dir = ah_physical_path(ah_elem_get(lf, "directory"));
+	if (!dir)
+		return AH_ENOMEM;
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n > 0)
+		site->log_dir = ah_arena_printf(m->arena, "%.*s/W3SVC%u", (int)n, dir,
+						(unsigned)site->id);
+	ah_free(dir);
+	return n > 0 && !site->log_dir ? AH_ENOMEM : 0;
+}
+
 static int load_site(ad_model *m, ad_site *site, const ah_elem *e)
 {
 	uint64_t id;
@@ -198,7 +230,10 @@ static int load_site(ad_model *m, ad_site *site, const ah_elem *e)
 		id = 0;
 	site->id = (uint32_t)id;
 	site->auto_start = bool_attr(e, "serverAutoStart");
-	int rc = load_bindings(m, site, e);
+	int rc = load_log_dir(m, site, ah_elem_child(e, "logFile"));
+	if (rc < 0)
+		return rc;
+	rc = load_bindings(m, site, e);
 	if (rc < 0)
 		return rc;
 	size_t n = ah_elem_item_count(e);

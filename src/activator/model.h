@@ -23,6 +23,10 @@ typedef struct ad_site {
 	uint32_t id;
 	const char *name;
 	bool auto_start; /* serverAutoStart */
+	/* the W3C log folder: logFile/@directory (the site's, else siteDefaults'),
+	 * mapped to a Linux path, + "/W3SVC<id>"; NULL when the site does not log
+	 * W3C to files */
+	const char *log_dir;
 	ad_binding *bindings;
 	size_t nbindings;
 	ad_app *apps;

@@ -84,6 +84,72 @@ static int pool_dir(const char *dir, const ad_creds *c)
 	return chmod(dir, c->change ? 0500 : 0700) < 0 ? AH_EIO : 0;
 }
 
+/*
+ * The W3C log folders of the sites the pool serves (<directory>/W3SVC<id>),
+ * made with its configuration file (before its worker starts, and at each
+ * configuration change) so that the worker can write its logs as its own
+ * user: the folders above as root makes them (0755), the site's own owned
+ * by the worker's user, mode 0750. A site whose applications run in several
+ * pools gets the user of its root application's pool; a pool of its other
+ * applications only creates the folder when it is missing.
+ */
+static void make_log_dirs(ad_daemon *d, ad_pool *p)
+{
+	for (size_t i = 0; d->model && i < d->model->nsites; i++) {
+		const ad_site *s = &d->model->sites[i];
+		if (!s->log_dir || !ad_model_site_uses_pool(s, p->name))
+			continue;
+		const ad_app *root = ad_model_app(s, "/");
+		bool owner = !root || ah_strcaseeq(root->pool, p->name);
+		struct stat st;
+		if (!owner && stat(s->log_dir, &st) == 0)
+			continue;
+		if (ah_fs_mkdirs(s->log_dir) < 0 ||
+		    (p->creds.change && chown(s->log_dir, p->creds.uid, p->creds.gid) < 0) ||
+		    chmod(s->log_dir, 0750) < 0)
+			ad_log(AD_LOG_WARN, "application pool '%s': cannot prepare the log folder "
+					    "'%s' of site '%s': %s",
+			       p->name, s->log_dir, s->name, strerror(errno));
+	}
+}
+
+/*
+ * <pool>.routes beside the isolated file: what the router routes by, for
+ * every site, so that the worker knows a kept-alive request for another
+ * pool and gives its connection back (src/worker/route.c):
+ *   b <site id> <bindingInformation>
+ *   a <site id> <1: the pool's application, 0: another's> <path>
+ */
+static void routes_path(ah_buf *path, const ad_pool *p)
+{
+	const char *dot = strrchr(p->config_path, '.');
+	int n = dot ? (int)(dot - p->config_path) : (int)strlen(p->config_path);
+	ah_buf_printf(path, "%.*s.routes", n, p->config_path);
+}
+
+static int write_routes(ad_daemon *d, ad_pool *p)
+{
+	ah_buf b = AH_BUF_INIT;
+	for (size_t i = 0; d->model && i < d->model->nsites; i++) {
+		const ad_site *s = &d->model->sites[i];
+		for (size_t k = 0; k < s->nbindings; k++)
+			ah_buf_printf(&b, "b %u %s\n", (unsigned)s->id, s->bindings[k].text);
+		for (size_t k = 0; k < s->napps; k++)
+			ah_buf_printf(&b, "a %u %d %s\n", (unsigned)s->id,
+				      ah_strcaseeq(s->apps[k].pool, p->name) ? 1 : 0,
+				      s->apps[k].path);
+	}
+	ah_buf path = AH_BUF_INIT;
+	routes_path(&path, p);
+	bool changed = false;
+	int rc = ah_buf_oom(&b) || ah_buf_oom(&path) ? AH_ENOMEM
+		 : ad_isolate_write(ah_buf_cstr(&path), b.len ? ah_buf_cstr(&b) : "", b.len,
+				    p->creds.change, p->creds.uid, p->creds.gid, &changed);
+	ah_buf_free(&b);
+	ah_buf_free(&path);
+	return rc;
+}
+
 int ad_pool_write_config(ad_daemon *d, ad_pool *p)
 {
 	char *src = d->src, *out = NULL;
@@ -119,6 +185,10 @@ int ad_pool_write_config(ad_daemon *d, ad_pool *p)
 		       p->name, p->config_path);
 		return rc;
 	}
+	make_log_dirs(d, p);
+	if (write_routes(d, p) < 0)
+		ad_log(AD_LOG_WARN, "application pool '%s': cannot write its routes file",
+		       p->name);
 	if (changed && p->worker && p->worker->ready)
 		send_worker(p->worker, AD_W_CONFIG_CHANGED);
 	return 0;
@@ -317,6 +387,11 @@ void ad_pool_retire(ad_daemon *d, ad_pool *p)
 		w->pool = NULL;
 	}
 	unlink(p->config_path);
+	ah_buf routes = AH_BUF_INIT;
+	routes_path(&routes, p);
+	if (!ah_buf_oom(&routes))
+		unlink(ah_buf_cstr(&routes));
+	ah_buf_free(&routes);
 	char *dir = ah_strdup(p->config_path);
 	char *slash = dir ? strrchr(dir, '/') : NULL;
 	if (slash) {

@@ -293,7 +293,12 @@ int wk_conn_on_head(wk_conn *c)
 		r->close = true;
 	} else {
 		wk_request_head(r);
+		if (r->give_back) {
+			c->give_back = true;
+			return 1;
+		}
 	}
+	c->nreq++;
 	if (c->logrec)
 		wk_w3c_finish(c->logrec, c->sent, 0, 0);
 	c->logrec = r->logrec;
@@ -321,6 +326,28 @@ int wk_conn_on_head(wk_conn *c)
 	return 0;
 }
 
+/*
+ * The request whose head was just parsed belongs to another pool: the
+ * connection goes back to the router with the bytes of that request and
+ * whatever followed it, and the worker forgets it.
+ */
+static void give_back(wk_conn *c)
+{
+	wk_loop *l = c->loop;
+	if (c->logrec) {
+		wk_w3c_finish(c->logrec, c->sent, 0, 0);
+		c->logrec = NULL;
+	}
+	/* the router holds the connection now: closing this descriptor would not
+	 * end the registration of the open socket with the loop */
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	if (wk_handoff_give_back(l, c->fd, &c->local, &c->peer, c->rbuf + c->head_start,
+	                         c->rlen - c->head_start) < 0 &&
+	    l->srv->verbose)
+		wk_log("cannot give a connection back to the router");
+	wk_conn_close(c);
+}
+
 /* Parse what is buffered. False when the connection was closed. */
 static bool process(wk_conn *c)
 {
@@ -342,6 +369,10 @@ static bool process(wk_conn *c)
 		if (e != HPE_OK)
 			used = (size_t)(llhttp_get_error_pos(&c->http.parser) - start);
 		c->rpos += used;
+		if (e == HPE_PAUSED && c->give_back) {
+			give_back(c);
+			return false;
+		}
 		if (e == HPE_PAUSED) {
 			llhttp_resume(&c->http.parser);
 			if (c->http.error != WK_HTTP_OK)
@@ -510,6 +541,7 @@ int wk_conn_adopt_from(wk_loop *l, int fd, const char *bytes, size_t len, const 
 	c->file.fd = -1;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
+	c->handed = local != NULL;
 	if (local)
 		c->local = *local;
 	else if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)

@@ -17,7 +17,10 @@
  * little-endian. Every loop waits on the channel (EPOLLEXCLUSIVE); a packet
  * is read whole by one of them, which adopts the connection with the bytes
  * the router already read. A malformed packet or the end of the channel
- * stops the worker (SIGTERM to itself: the graceful stop).
+ * stops the worker (SIGTERM to itself: the graceful stop). A stopping worker
+ * keeps reading the channel until its end (the router closes it once it
+ * hands nothing more over): the connections already queued in the socket
+ * buffer are served too.
  *
  * Worker channel (APPHOST_WORKER_FD): two-byte packets, version and type:
  * the worker sends READY (1) once its loops run and PONG (2) for PING (16);
@@ -28,6 +31,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -35,6 +39,9 @@
 #define HDR 16
 #define STR_MAX 4096
 #define HEAD_MAX 65536
+
+/* The channel ended (or broke): seen by one loop, for all of them. */
+static atomic_bool channel_done;
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -113,16 +120,79 @@ static int read_one(wk_loop *l)
 	return 1;
 }
 
+static void put16(uint8_t *p, size_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, size_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+int wk_handoff_give_back(wk_loop *l, int fd, const wk_addr *local, const wk_addr *peer,
+                         const char *bytes, size_t len)
+{
+	char pa[80], la[80];
+	wk_addr_format(pa, sizeof(pa), peer);
+	wk_addr_format(la, sizeof(la), local);
+	size_t pl = strlen(pa), ll = strlen(la);
+	if (len > HEAD_MAX || atomic_load(&channel_done))
+		return AH_EINVALID;
+	uint8_t *buf = l->handoff_buf;
+	buf[0] = 1;
+	buf[1] = 0;
+	put16(buf + 2, 1); /* app path "/": the router routes again */
+	put32(buf + 4, 0);
+	put16(buf + 8, pl);
+	put16(buf + 10, ll);
+	put32(buf + 12, len);
+	uint8_t *p = buf + HDR;
+	p[0] = '/';
+	memcpy(p + 1, pa, pl);
+	memcpy(p + 1 + pl, la, ll);
+	memcpy(p + 1 + pl + ll, bytes, len);
+	struct iovec iov = {.iov_base = buf, .iov_len = HDR + 1 + pl + ll + len};
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	struct msghdr msg = {.msg_iov = &iov,
+	                     .msg_iovlen = 1,
+	                     .msg_control = ctl.b,
+	                     .msg_controllen = sizeof(ctl.b)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	ssize_t n;
+	do
+		n = sendmsg(l->srv->handoff_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? AH_EIO : 0;
+}
+
+bool wk_handoff_done(void)
+{
+	return atomic_load(&channel_done);
+}
+
 void wk_handoff_read(wk_loop *l)
 {
-	for (int i = 0; i < 64 && !l->stopping; i++) {
-		int rc = read_one(l);
+	for (int i = 0; i < 64; i++) {
+		int rc = atomic_load(&channel_done) ? AH_EIO : read_one(l);
 		if (rc == 0)
 			return;
 		if (rc < 0) {
 			/* the worker cannot get connections any more: stop it */
+			atomic_store(&channel_done, true);
 			wk_loop_forget_handoff(l);
-			kill(getpid(), SIGTERM);
+			if (!l->stopping)
+				kill(getpid(), SIGTERM);
 			return;
 		}
 	}

@@ -115,6 +115,7 @@ void wk_loop_free(wk_loop *l)
 	l->epfd = l->evfd = -1;
 	ah_free(l->handoff_buf);
 	l->handoff_buf = NULL;
+	wk_route_free(l);
 }
 
 wk_sites *wk_loop_sites(wk_loop *l)
@@ -174,7 +175,8 @@ static void begin_stop(wk_loop *l)
 	l->stop_deadline = l->now_ms + l->srv->shutdown_ms;
 	if (l->srv->listen_fd >= 0)
 		epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->srv->listen_fd, NULL);
-	wk_loop_forget_handoff(l);
+	/* the handoff channel stays: what the router queued before it closed its
+	 * end is served too (wk_handoff_read, until the end of the channel) */
 	for (wk_conn *c = l->conns, *next; c; c = next) {
 		next = c->next;
 		wk_conn_shutdown(c);
@@ -233,7 +235,9 @@ void *wk_loop_main(void *arg)
 				wk_w3c_flush(); /* the W3C logs, once a second */
 			next_tick = l->now_ms + 1000;
 		}
-		if (l->stopping && (l->nconns == 0 || l->now_ms >= l->stop_deadline))
+		if (l->stopping &&
+		    ((l->nconns == 0 && (l->srv->handoff_fd < 0 || wk_handoff_done())) ||
+		     l->now_ms >= l->stop_deadline))
 			break;
 	}
 	while (l->conns)

@@ -233,6 +233,12 @@ int wk_request_head(wk_req *r)
 	r->target.fd = -1;
 	r->content_length_out = -1;
 	int rc = wk_request_check_head(r);
+	wk_conn *c = r->conn;
+	if (rc == WK_CONTINUE && c && c->handed && c->nreq > 0 &&
+	    wk_route_elsewhere(r->loop, &r->local, r->host, r->path)) {
+		r->give_back = true; /* another pool's: the connection goes back */
+		return 0;
+	}
 	if (rc == WK_CONTINUE)
 		rc = map_request(r);
 	if (rc < 0) {

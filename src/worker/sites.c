@@ -46,7 +46,7 @@ static char *arena_lower(ah_arena *a, const char *s, size_t n)
 }
 
 /* "ip:port:host": ip "*" or "" means any; IPv6 in brackets. */
-static int parse_binding(wk_binding *b, ah_arena *a, const char *info)
+int wk_binding_parse(wk_binding *b, ah_arena *a, const char *info)
 {
 	const char *last = strrchr(info, ':');
 	if (!last || last == info)
@@ -212,7 +212,7 @@ static int load_site(wk_sites *s, wk_site *site, const ah_elem *e, size_t *nb)
 		if (!ah_strcaseeq(ah_elem_get(b, "protocol"), "http"))
 			continue;
 		wk_binding *wb = &s->bindings[*nb];
-		int rc = parse_binding(wb, a, ah_elem_get(b, "bindingInformation"));
+		int rc = wk_binding_parse(wb, a, ah_elem_get(b, "bindingInformation"));
 		if (rc == AH_ENOMEM)
 			return rc;
 		if (rc < 0) {

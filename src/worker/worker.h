@@ -87,6 +87,7 @@ typedef struct wk_app {
 	size_t len;
 	wk_vdir *vdirs;
 	size_t nvdirs;
+	bool other_pool; /* router mode, the routes file: another pool's (route.c) */
 } wk_app;
 
 /* W3C log fields (logExtFileFlags bits, as the schema numbers them). */
@@ -173,6 +174,8 @@ typedef struct wk_mapping {
  * (*out)->err rather than returned; only AH_ENOMEM fails. */
 int wk_sites_load(wk_sites **out, ah_config *cfg);
 void wk_sites_free(wk_sites *s);
+/* bindingInformation "ip:port:host" into b (b->site untouched). */
+int wk_binding_parse(wk_binding *b, ah_arena *a, const char *info);
 /* The site for a request on local address `local` with Host `host` (lower
  * case, no port; "" when absent), by HTTP.sys precedence; NULL when none. */
 const wk_site *wk_sites_find(const wk_sites *s, const wk_addr *local, const char *host);
@@ -339,6 +342,7 @@ typedef struct wk_body_file {
 typedef struct wk_handler wk_handler;
 
 struct wk_req {
+	bool give_back; /* another pool's request: the connection goes back */
 	wk_conn *conn;
 	wk_loop *loop;
 	ah_arena *arena;
@@ -579,6 +583,10 @@ struct wk_loop {
 	time_t date_sec;
 	char date[40];     /* IMF-fixdate of now */
 	void *handoff_buf; /* router mode: one handoff packet */
+	wk_sites *routes;  /* router mode: every pool's sites (route.c) */
+	char *routes_path;
+	int64_t routes_mtime;
+	uint64_t routes_checked;
 	bool stopping;
 	uint64_t stop_deadline;
 	int exit_code;
@@ -660,6 +668,9 @@ struct wk_conn {
 	bool can_read;     /* more input may be waiting (edge-triggered) */
 	bool early;        /* respond before the body is read, then close */
 	bool close_after;  /* close once the current response is sent */
+	bool handed;       /* handed over by the router */
+	bool give_back;    /* the request being parsed goes back to the router */
+	unsigned nreq;     /* requests begun on the connection */
 	uint64_t deadline; /* monotonic ms */
 	uint64_t idle_ms;  /* keep-alive timeout (the site's connectionTimeout) */
 };
@@ -679,6 +690,16 @@ int wk_conn_adopt_from(wk_loop *l, int fd, const char *bytes, size_t len, const 
 size_t wk_handoff_max(void);
 /* Adopt the connections waiting on the handoff channel. */
 void wk_handoff_read(wk_loop *l);
+/* The handoff channel has ended: a stopping loop waits for nothing more. */
+bool wk_handoff_done(void);
+/* Router mode (route.c): a request on local with Host host (lower case, no
+ * port) and URL path path routes to another pool's application. */
+bool wk_route_elsewhere(wk_loop *l, const wk_addr *local, const char *host, const char *path);
+void wk_route_free(wk_loop *l);
+/* Give connection fd back to the router with the bytes of its request
+ * (handoff.c). */
+int wk_handoff_give_back(wk_loop *l, int fd, const wk_addr *local, const wk_addr *peer,
+                         const char *bytes, size_t len);
 /* Stop waiting on the handoff channel. */
 void wk_loop_forget_handoff(wk_loop *l);
 /* The worker channel: send a message type; read one (0: none waiting,

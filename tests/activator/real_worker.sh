@@ -2,15 +2,17 @@
 # apphostd with the real worker (apphost-worker), through the handoff: two
 # sites in two pools on one port, told apart by host; an unknown host; a
 # pool stopped and started; a binding added on a new port without a
-# restart. Runs when the worker is built (tests/CMakeLists.txt); the sixth
+# restart; the W3C log folders (siteDefaults' directory with %SystemDrive%,
+# a site's own), made by apphostd for the worker's user. Runs when the worker is built (tests/CMakeLists.txt); the sixth
 # argument names it.
 . "$(dirname "$0")/lib.sh"
 WORKER=$6
 
 P=$(freeport)
-mkdir -p "$T/www/a" "$T/www/b"
+mkdir -p "$T/www/a" "$T/www/b" "$T/www/b/api"
 echo "hello from a" >"$T/www/a/hello.txt"
 echo "hello from b" >"$T/www/b/hello.txt"
+echo "hello from a's /api" >"$T/www/b/api/hello.txt"
 printf '<configuration />\n' >"$T/www/a/web.config"
 chmod -R a+rX "$T/www"
 config() { # config EXTRA-BINDING-OF-B
@@ -23,17 +25,21 @@ config() { # config EXTRA-BINDING-OF-B
         <sites>
             <site name=\"A\" id=\"1\">
                 <application path=\"/\" applicationPool=\"PoolA\"><virtualDirectory path=\"/\" physicalPath=\"$T/www/a\" /></application>
+                <application path=\"/api\" applicationPool=\"PoolB\"><virtualDirectory path=\"/\" physicalPath=\"$T/www/b/api\" /></application>
                 <bindings><binding protocol=\"http\" bindingInformation=\"*:$P:a.test\" /></bindings>
             </site>
             <site name=\"B\" id=\"2\">
                 <application path=\"/\" applicationPool=\"PoolB\"><virtualDirectory path=\"/\" physicalPath=\"$T/www/b\" /></application>
                 <bindings><binding protocol=\"http\" bindingInformation=\"*:$P:b.test\" />$1</bindings>
+                <logFile directory=\"$T/blogs\" />
             </site>
+            <siteDefaults><logFile directory=\"%SystemDrive%\\inetpub\\logs\\LogFiles\" /></siteDefaults>
         </sites>
     </system.applicationHost>
 $(webserver_defaults)"
 }
 config ""
+export APPHOST_SYSTEM_DRIVE=$T/sysdrive
 start_daemon
 
 expect 200 127.0.0.1 "$P" a.test /hello.txt "hello from a"
@@ -42,12 +48,48 @@ expect 404 127.0.0.1 "$P" a.test /web.config
 expect 400 127.0.0.1 "$P" c.test /hello.txt "Bad Request - Invalid Hostname"
 pass "the real worker serves what the router hands it, per pool"
 
+
 for pool in PoolA PoolB; do
 	pid=$(worker_pid "$pool")
 	[ -n "$pid" ] || fail "no worker for $pool: $(ctl LIST WP)"
 	u=$(sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")
 	[ "$u" -ge 61184 ] && [ "$u" -le 65519 ] || fail "$pool's worker runs as uid $u"
 done
+logged() { # logged FOLDER TEXT: a W3C log file in FOLDER has TEXT
+	cat "$1"/u_ex*.log 2>/dev/null | grep -q "$2"
+}
+check_logs() { # check_logs POOL FOLDER
+	local pid u
+	pid=$(worker_pid "$1")
+	u=$(sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")
+	eventually 5 logged "$2" "GET /hello.txt" || fail "no log line in $2: $(ls -la "$2" 2>&1)"
+	[ "$(stat -c %u:%a "$2")" = "$u:750" ] || fail "$2 is $(stat -c %u:%a "$2"), not $u:750"
+	[ "$(stat -c %u "$(ls "$2"/u_ex*.log | head -n1)")" = "$u" ] || fail "the log file is not the worker's"
+}
+check_logs PoolA "$T/sysdrive/inetpub/logs/LogFiles/W3SVC1"
+check_logs PoolB "$T/blogs/W3SVC2"
+grep -q "Permission denied" "$LOG" && fail "a worker could not write: $(grep 'Permission denied' "$LOG")"
+pass "each site's log folder is made for its worker, which writes its log there"
+
+ka() { # ka HOST1 HOST2 PATH: the two responses of one kept-alive connection
+	"$ACTOOL" keepalive 127.0.0.1 "$P" "$1" "$2" "$3" 2>&1 || true
+}
+for try in 1 2; do
+	out=$(ka a.test b.test /hello.txt)
+	printf '%s' "${out%%----*}" | grep -q "hello from a" || fail "keep-alive, first: $out"
+	printf '%s' "${out#*----}" | grep -q "hello from b" || fail "keep-alive, second: $out"
+	out=$(ka b.test a.test /hello.txt)
+	printf '%s' "${out%%----*}" | grep -q "hello from b" || fail "keep-alive, first: $out"
+	printf '%s' "${out#*----}" | grep -q "hello from a" || fail "keep-alive, second: $out"
+done
+pass "a keep-alive request for another pool's site goes back to the router and on to its worker"
+out=$(printf 'GET /hello.txt HTTP/1.1\r\nHost: a.test\r\n\r\nGET /api/hello.txt HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n' |
+	"$ACTOOL" raw 127.0.0.1 "$P" 5 2>&1 || true)
+printf '%s' "$out" | grep -q "hello from a$" || fail "pipelined, first: $out"
+printf '%s' "$out" | grep -q "hello from a's /api" || fail "pipelined, second: $out"
+printf '%s' "$out" | grep -q "503" && fail "pipelined: a 503: $out"
+pass "a pipelined request for another pool's application of the same site goes there too"
+
 [ "$(ctl STOP APPPOOL PoolA)" = "OK" ] || fail "STOP APPPOOL"
 expect 503 127.0.0.1 "$P" a.test /hello.txt
 [ "$(ctl START APPPOOL PoolA)" = "OK" ] || fail "START APPPOOL"

@@ -8,7 +8,9 @@
  * worker itself), then a connection from a remote client (an address of
  * TEST-NET-1 as the router reports it): its errors get the simple pages,
  * not the detailed ones of local clients (httpErrors' DetailedLocalOnly).
- * Then it asks the worker to SHUTDOWN and checks it exits 0.
+ * Then it sends SHUTDOWN, queues several connections on the handoff channel
+ * and closes its end, as the router does, and checks that every queued
+ * connection is answered (and closed) and that the worker exits 0.
  *
  * Usage: handoff_driver WORKER CONFIG PORT
  *   CONFIG: the pool's configuration file (-h); PORT: the port of the
@@ -220,10 +222,46 @@ int main(int argc, char **argv)
 	check("remote: errorMode=\"Detailed\" shows the detailed page to everyone",
 	      strstr(resp, "Detailed Error Information") != NULL);
 	close(client);
-	close(ls);
 
+	/* connections still in the handoff channel when the worker stops: it
+	 * reads the channel until the router closes it, and serves them (they
+	 * are handed over once the worker has begun to stop, so none is read
+	 * before) */
+	enum { NQ = 6 };
+	int qc[NQ];
+	int handed = 0;
 	uint8_t shut[2] = {1, 17};
 	send(wc[0], shut, 2, 0);
+	struct timespec pause = {0, 300 * 1000 * 1000};
+	nanosleep(&pause, NULL);
+	for (int i = 0; i < NQ; i++) {
+		qc[i] = socket(AF_INET, SOCK_STREAM, 0);
+		connect(qc[i], (struct sockaddr *)&sa, sizeof(sa));
+		server = accept(ls, NULL, NULL);
+		req = "GET /hello.txt HTTP/1.1\r\nHost: b.test\r\n\r\n";
+		if (write(qc[i], req, strlen(req)) < 0)
+			return 1;
+		hn = wait_readable(server, 2000) ? read(server, head, sizeof(head)) : 0;
+		if (hn > 0 &&
+		    hand_over(hc[0], server, local, "127.0.0.1:40001", head, (size_t)hn, 1) == 0)
+			handed++;
+		close(server);
+	}
+	check("several connections are queued for the stopping worker", handed == NQ);
+	close(hc[0]); /* the router closes its end once it hands nothing more over */
+	int answered = 0, closed = 0;
+	for (int i = 0; i < NQ; i++) {
+		read_response(qc[i], resp, sizeof(resp));
+		if (strncmp(resp, "HTTP/1.1 200 OK", 15) == 0 && strstr(resp, "site B hello"))
+			answered++;
+		if (strstr(resp, "Connection: close"))
+			closed++;
+		close(qc[i]);
+	}
+	check("SHUTDOWN: every queued connection is answered", answered == NQ);
+	check("SHUTDOWN: and closed after its response", closed == NQ);
+	close(ls);
+
 	int status = -1;
 	for (int i = 0; i < 100; i++) {
 		if (waitpid(pid, &status, WNOHANG) == pid)

@@ -175,7 +175,7 @@ static void test_site_map(void **state)
 	(void)state;
 	wk_vdir root_v[2] = {{"/", 1, "/srv/root"}, {"/img", 4, "/srv/img"}};
 	wk_vdir app_v[1] = {{"/", 1, "/srv/app"}};
-	wk_app apps[2] = {{"/", 1, root_v, 2}, {"/app", 4, app_v, 1}};
+	wk_app apps[2] = {{"/", 1, root_v, 2, false}, {"/app", 4, app_v, 1, false}};
 	wk_site site = {.name = "S", .apps = apps, .napps = 2};
 	wk_mapping m;
 	wk_site_map(&m, &site, "/a/b.htm");
