@@ -187,6 +187,8 @@ const cli_object *cli_objlist_find(const cli_objlist *l, const char *id);
 /* The runtime state of a site or an application pool (state.c). */
 const char *cli_state_site(const ah_elem *site);
 const char *cli_state_apppool(const ah_elem *pool);
+/* The state the running service reports, or NULL without a service (control.c). */
+const char *cli_control_state(const char *type, const char *name);
 
 /* ---- queries (query.c) -------------------------------------------------- */
 

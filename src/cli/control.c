@@ -43,6 +43,8 @@
 
 static int unavailable(ah_buf *out, const char *path, int err)
 {
+	if (!out)
+		return CLI_EXIT_NOT_SUPPORTED; /* a quiet question (state): no message */
 	return cli_error(out, CLI_EXIT_NOT_SUPPORTED,
 			 "The apphost service is not available: cannot connect to \"%s\" (%s).",
 			 path, strerror(err));
@@ -61,7 +63,7 @@ static int ask(ah_buf *out, const char *request, ah_buf *answer)
 		return unavailable(out, path, errno);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	memcpy(sa.sun_path, path, (size_t)n + 1);
-	struct timeval tv = {.tv_sec = 30};
+	struct timeval tv = {.tv_sec = out ? 30 : 2};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -210,4 +212,32 @@ int cli_list_wp(ah_buf *out, cli_args *a, const cli_kind *kind)
 	}
 	ah_buf_free(&answer);
 	return status ? status : shown ? 0 : 1;
+}
+
+/* The runtime state of a site or pool as the running service reports it
+ * (STATE SITE|APPPOOL <name>): one of Started, Stopped, Starting, Stopping,
+ * Unknown; NULL when no service answers. After one failed connection the
+ * service is not asked again by this process. */
+const char *cli_control_state(const char *type, const char *name)
+{
+	static bool no_service;
+	static const char *const words[] = {"Started", "Stopped", "Starting", "Stopping",
+					    "Unknown"};
+	if (no_service)
+		return NULL;
+	ah_buf req = AH_BUF_INIT, answer = AH_BUF_INIT;
+	ah_buf_printf(&req, "STATE %s %s\n", type, name);
+	const char *state = NULL;
+	if (ah_buf_oom(&req) || ask(NULL, ah_buf_cstr(&req), &answer) != 0) {
+		no_service = true;
+	} else {
+		const char *s = ah_buf_cstr(&answer);
+		size_t n = strcspn(s, "\r\n");
+		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]) && !state; i++)
+			if (strlen(words[i]) == n && strncmp(s, words[i], n) == 0)
+				state = words[i];
+	}
+	ah_buf_free(&req);
+	ah_buf_free(&answer);
+	return state;
 }

@@ -2,13 +2,11 @@
  * appcmd: the runtime state of sites and application pools.
  *
  * On IIS the state comes from the activation service (WAS), not from the
- * configuration. apphost has no running service to ask yet, so the state
- * shown is the one the configuration implies: a site whose serverAutoStart
- * is true, or a pool whose autoStart is true, would be started by the
- * service, and shows as Started; otherwise it shows as Stopped. This is the
- * only place that decides it: when the service exists, these functions ask
- * it over its control socket and fall back to the configuration (or to
- * "Unknown") when it does not answer.
+ * configuration: these functions ask the running apphostd over its control
+ * socket (STATE SITE|APPPOOL, src/cli/control.c). With no service running,
+ * the state shown is the one the configuration implies: a site whose
+ * serverAutoStart is true, or a pool whose autoStart is true, would be
+ * started by the service, and shows as Started; otherwise as Stopped.
  */
 #include "cli.h"
 
@@ -21,10 +19,12 @@ static const char *from_config(const ah_elem *e, const char *attr)
 
 const char *cli_state_site(const ah_elem *site)
 {
-	return from_config(site, "serverAutoStart");
+	const char *s = cli_control_state("SITE", ah_elem_get(site, "name"));
+	return s ? s : from_config(site, "serverAutoStart");
 }
 
 const char *cli_state_apppool(const ah_elem *pool)
 {
-	return from_config(pool, "autoStart");
+	const char *s = cli_control_state("APPPOOL", ah_elem_get(pool, "name"));
+	return s ? s : from_config(pool, "autoStart");
 }

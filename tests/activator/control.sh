@@ -105,13 +105,19 @@ if [ -n "${AH_APPCMD:-}" ] && [ -x "$AH_APPCMD" ]; then
 	[ "$out" = '"Pool A" successfully stopped.' ] || fail "appcmd stop apppool: $out"
 	expect 503 127.0.0.1 "$P" web.test / "Service Unavailable"
 	appcmd stop apppool "Pool A" | grep -q "hresult:80070426" || fail "appcmd stop apppool twice"
+	appcmd list apppool "Pool A" | grep -q ",state:Stopped)" ||
+		fail "appcmd list apppool: state of a stopped pool: $(appcmd list apppool "Pool A")"
 	out=$(appcmd start apppool "Pool A")
 	[ "$out" = '"Pool A" successfully started.' ] || fail "appcmd start apppool: $out"
+	appcmd list apppool "Pool A" | grep -q ",state:Started)" ||
+		fail "appcmd list apppool: state of a started pool: $(appcmd list apppool "Pool A")"
 	expect 200 127.0.0.1 "$P" web.test / "pool=Pool A"
 	appcmd list wp | grep -qx "WP \"$(worker_pid "Pool A")\" (applicationPool:Pool A)" ||
 		fail "appcmd list wp: $(appcmd list wp)"
 	[ "$(appcmd stop site "Web Site")" = '"Web Site" successfully stopped.' ] || fail "appcmd stop site"
 	[ "$(ctl STATE SITE Web Site)" = "$stopped" ] || fail "appcmd stop site: not stopped"
+	appcmd list site "Web Site" | grep -q ",state:Stopped)" ||
+		fail "appcmd list site: state of a stopped site: $(appcmd list site "Web Site")"
 	[ "$(appcmd start site "Web Site")" = '"Web Site" successfully started.' ] || fail "appcmd start site"
 	[ "$(appcmd recycle apppool "Pool A")" = '"Pool A" successfully recycled.' ] || fail "appcmd recycle"
 	pass "appcmd start, stop, recycle and list wp through the control socket"
