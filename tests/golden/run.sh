@@ -37,6 +37,8 @@ ln -s "$appcmd" "$tmp/bin/appcmd"
 export TREE
 export APPHOST_CONFIG_DIR=$TREE/config
 export APPHOST_SYSTEM_DRIVE=$TREE
+# no service: appcmd must not find one the machine happens to run
+export APPHOST_RUN_DIR=$tmp/run
 schema=project
 [ -f "$case_dir/schema" ] && schema=$(tr -d ' \n' <"$case_dir/schema")
 case $schema in
