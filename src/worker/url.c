@@ -48,6 +48,18 @@ static int close_segment(char *d, size_t *n)
 	return 0;
 }
 
+/* The byte of the escape "%XX" at raw[*i] into *c, *i moved to its last digit. */
+static int pct_byte(const char *raw, size_t len, size_t *i, char *c)
+{
+	int hi = *i + 1 < len ? hexval(raw[*i + 1]) : -1;
+	int lo = *i + 2 < len ? hexval(raw[*i + 2]) : -1;
+	if (hi < 0 || lo < 0)
+		return AH_EINVALID;
+	*c = (char)(hi * 16 + lo);
+	*i += 2;
+	return 0;
+}
+
 int wk_url_normalize(char **out, ah_arena *a, const char *raw, size_t len)
 {
 	*out = NULL;
@@ -59,16 +71,8 @@ int wk_url_normalize(char **out, ah_arena *a, const char *raw, size_t len)
 	size_t n = 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = raw[i];
-		if (c == '%') {
-			int hi = i + 1 < len ? hexval(raw[i + 1]) : -1;
-			int lo = i + 2 < len ? hexval(raw[i + 2]) : -1;
-			if (hi < 0 || lo < 0)
-				return AH_EINVALID;
-			c = (char)(hi * 16 + lo);
-			i += 2;
-			if (c == '\0')
-				return AH_EINVALID;
-		}
+		if (c == '%' && (pct_byte(raw, len, &i, &c) < 0 || c == '\0'))
+			return AH_EINVALID;
 		if (c == '\\')
 			c = '/';
 		if (c == '/') {
@@ -97,14 +101,8 @@ int wk_url_decode(char **out, ah_arena *a, const char *raw, size_t len)
 	size_t n = 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = raw[i];
-		if (c == '%') {
-			int hi = i + 1 < len ? hexval(raw[i + 1]) : -1;
-			int lo = i + 2 < len ? hexval(raw[i + 2]) : -1;
-			if (hi < 0 || lo < 0)
-				return AH_EINVALID;
-			c = (char)(hi * 16 + lo);
-			i += 2;
-		}
+		if (c == '%' && pct_byte(raw, len, &i, &c) < 0)
+			return AH_EINVALID;
 		d[n++] = c;
 	}
 	d[n] = '\0';
