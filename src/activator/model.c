@@ -114,6 +114,100 @@ static int identity_of(const char *t)
 	return AD_ID_APPPOOL;
 }
 
+static uint64_t u64_attr(const ah_elem *e, const char *name, uint64_t def)
+{
+	uint64_t v;
+	return e && ah_parse_u64(ah_elem_get(e, name), &v) ? v : def;
+}
+
+static uint32_t flags_attr(const ah_elem *e, const char *name, const char *const *names,
+			   uint32_t def)
+{
+	if (!e)
+		return def;
+	const char *t = ah_elem_get(e, name);
+	uint32_t v = 0;
+	while (*t) {
+		while (*t == ' ' || *t == ',')
+			t++;
+		size_t n = strcspn(t, " ,");
+		for (int i = 0; names[i] && n; i++)
+			if (strlen(names[i]) == n && ah_strncaseeq(t, names[i], n))
+				v |= 1u << i;
+		t += n;
+	}
+	return v;
+}
+
+/* processModel, failure, recycling and environmentVariables of one pool */
+static int load_pool_runtime(ad_model *m, ad_pool_def *d, const ah_elem *e)
+{
+	static const char *const recycle_flags[] = {
+		"Time", "Requests", "Schedule", "Memory", "IsapiUnhealthy",
+		"OnDemand", "ConfigChange", "PrivateMemory", NULL};
+	static const char *const pm_flags[] = {"IdleTimeout", NULL};
+	const ah_elem *pm = ah_elem_child(e, "processModel");
+	const ah_elem *fail = ah_elem_child(e, "failure");
+	const ah_elem *rec = ah_elem_child(e, "recycling");
+	const ah_elem *pr = rec ? ah_elem_child(rec, "periodicRestart") : NULL;
+	const ah_elem *env = ah_elem_child(e, "environmentVariables");
+
+	d->password = ah_arena_strdup(m->arena, pm ? ah_elem_get(pm, "password") : "");
+	d->manual_groups = pm && bool_attr(pm, "manualGroupMembership");
+	d->load_user_profile = pm && bool_attr(pm, "loadUserProfile");
+	d->idle_ms = pm ? ms_attr(pm, "idleTimeout", 1200000) : 1200000;
+	d->idle_suspend = pm && ah_strcaseeq(ah_elem_get(pm, "idleTimeoutAction"), "Suspend");
+	d->log_idle = flags_attr(pm, "logEventOnProcessModel", pm_flags, 1) & 1;
+	d->max_processes = pm ? u32_attr(pm, "maxProcesses", 1) : 1;
+	if (d->max_processes == 0)
+		d->max_processes = 1;
+	d->ping = !pm || !ah_strcaseeq(ah_elem_get(pm, "pingingEnabled"), "false");
+	d->ping_interval_ms = pm ? ms_attr(pm, "pingInterval", 30000) : 30000;
+	d->ping_response_ms = pm ? ms_attr(pm, "pingResponseTime", 90000) : 90000;
+
+	d->rapid_fail = !fail || !ah_strcaseeq(ah_elem_get(fail, "rapidFailProtection"), "false");
+	d->rapid_fail_ms = fail ? ms_attr(fail, "rapidFailProtectionInterval", 300000) : 300000;
+	d->rapid_fail_max = fail ? u32_attr(fail, "rapidFailProtectionMaxCrashes", 5) : 5;
+
+	d->log_recycle = rec ? flags_attr(rec, "logEventOnRecycle", recycle_flags, 0xef) : 0xef;
+	uint64_t ms = 104400000; /* 29:00:00 */
+	if (pr && !ad_timespan_ms(ah_elem_get(pr, "time"), &ms))
+		ms = 104400000;
+	d->restart_time_ms = ms;
+	d->restart_requests = pr ? u32_attr(pr, "requests", 0) : 0;
+	d->restart_memory_kb = u64_attr(pr, "memory", 0);
+	d->restart_private_kb = u64_attr(pr, "privateMemory", 0);
+	const ah_elem *sch = pr ? ah_elem_child(pr, "schedule") : NULL;
+	size_t n = sch ? ah_elem_item_count(sch) : 0;
+	d->schedule = ah_arena_alloc(m->arena, (n ? n : 1) * sizeof(*d->schedule));
+	if (!d->schedule || !d->password)
+		return AH_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t at;
+		if (ad_timespan_ms(ah_elem_get(ah_elem_item_at(sch, i), "value"), &at))
+			d->schedule[d->nschedule++] = (uint32_t)((at / 1000) % 86400);
+	}
+
+	n = env ? ah_elem_item_count(env) : 0;
+	d->env = ah_arena_alloc(m->arena, (n ? n : 1) * sizeof(*d->env));
+	if (!d->env)
+		return AH_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const ah_elem *it = ah_elem_item_at(env, i);
+		const char *name = ah_elem_get(it, "name");
+		if (!*name || strchr(name, '=')) {
+			ad_log(AD_LOG_WARN, "application pool '%s': environment variable '%s' is "
+					    "ignored: its name is not valid", d->name, name);
+			continue;
+		}
+		const char *kv = ah_arena_printf(m->arena, "%s=%s", name, ah_elem_get(it, "value"));
+		if (!kv)
+			return AH_ENOMEM;
+		d->env[d->nenv++] = kv;
+	}
+	return 0;
+}
+
 static int load_pools(ad_model *m, ah_config *cfg)
 {
 	ah_section *s;
@@ -151,7 +245,8 @@ static int load_pools(ad_model *m, ah_config *cfg)
 		d->no_overlap = rec && bool_attr(rec, "disallowOverlappingRotation");
 		d->fingerprint = 14695981039346656037ull;
 		fingerprint(e, &d->fingerprint);
-		if (!d->name || !d->runtime_version || !d->user_name) {
+		if (!d->name || !d->runtime_version || !d->user_name ||
+		    load_pool_runtime(m, d, e) < 0) {
 			ah_section_free(s);
 			return AH_ENOMEM;
 		}

@@ -53,7 +53,48 @@ typedef struct ad_pool_def {
 	bool no_rotation_on_change; /* recycling/@disallowRotationOnConfigChange */
 	bool no_overlap;            /* recycling/@disallowOverlappingRotation */
 	uint64_t fingerprint;       /* of every effective value of the pool */
+
+	/* processModel */
+	const char *password;       /* as stored: "[enc:…:enc]" or plain text */
+	bool manual_groups;         /* manualGroupMembership */
+	bool load_user_profile;     /* loadUserProfile */
+	uint32_t idle_ms;           /* idleTimeout; 0 = never */
+	bool idle_suspend;          /* idleTimeoutAction="Suspend" */
+	bool log_idle;              /* logEventOnProcessModel has IdleTimeout */
+	uint32_t max_processes;     /* maxProcesses (0 = one per NUMA node: 1 here) */
+	bool ping;                  /* pingingEnabled */
+	uint32_t ping_interval_ms, ping_response_ms;
+
+	/* failure */
+	bool rapid_fail;            /* rapidFailProtection */
+	uint32_t rapid_fail_ms;     /* rapidFailProtectionInterval */
+	uint32_t rapid_fail_max;    /* rapidFailProtectionMaxCrashes */
+
+	/* recycling */
+	uint32_t log_recycle;       /* logEventOnRecycle flags (AD_RECYCLE_*) */
+	uint64_t restart_time_ms;   /* periodicRestart/@time; 0 = off */
+	uint32_t restart_requests;  /* periodicRestart/@requests; 0 = off */
+	uint64_t restart_memory_kb; /* periodicRestart/@memory (virtual); 0 = off */
+	uint64_t restart_private_kb; /* periodicRestart/@privateMemory; 0 = off */
+	uint32_t *schedule;         /* periodicRestart/schedule: seconds after midnight */
+	size_t nschedule;
+
+	/* environmentVariables, as "name=value" */
+	const char **env;
+	size_t nenv;
 } ad_pool_def;
+
+/* recycling/@logEventOnRecycle flags, as the schema numbers them */
+enum {
+	AD_RECYCLE_TIME = 1,
+	AD_RECYCLE_REQUESTS = 2,
+	AD_RECYCLE_SCHEDULE = 4,
+	AD_RECYCLE_MEMORY = 8,
+	AD_RECYCLE_ISAPI = 16,
+	AD_RECYCLE_ONDEMAND = 32,
+	AD_RECYCLE_CONFIG = 64,
+	AD_RECYCLE_PRIVATE = 128,
+};
 
 typedef struct ad_model {
 	ah_arena *arena;
