@@ -30,17 +30,6 @@ typedef struct url {
 	char path[2048];
 } url;
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* 1: a URL, parsed; 0: not a URL; -1: a malformed URL. */
 static int parse_url(url *u, const char *s)
 {
@@ -79,7 +68,7 @@ static int parse_url(url *u, const char *s)
 	const char *p = *hostend ? hostend : "/";
 	for (; *p && k + 1 < sizeof(u->path); p++) {
 		int h1, h2;
-		if (*p == '%' && (h1 = hexval(p[1])) >= 0 && (h2 = hexval(p[2])) >= 0) {
+		if (*p == '%' && (h1 = ah_hexval(p[1])) >= 0 && (h2 = ah_hexval(p[2])) >= 0) {
 			u->path[k++] = (char)(h1 * 16 + h2);
 			p += 2;
 		} else {

@@ -112,21 +112,6 @@ int ah__b64_encode(char **out, const unsigned char *p, size_t n)
 	return 0;
 }
 
-static int b64_digit(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 int ah__b64_decode(unsigned char **out, size_t *n, const char *s, size_t len)
 {
 	*out = NULL;
@@ -145,7 +130,7 @@ int ah__b64_decode(unsigned char **out, size_t *n, const char *s, size_t len)
 		size_t ndig = last ? 4 - pad : 4;
 		uint32_t v = 0;
 		for (size_t k = 0; k < 4; k++) {
-			int d = k < ndig ? b64_digit(s[i + k]) : 0;
+			int d = k < ndig ? ah_b64val(s[i + k]) : 0;
 			if (d < 0) {
 				ah_free(p);
 				return AH_EINVALID;

@@ -16,4 +16,9 @@ uint32_t ah_strhash(const char *s, bool ci);
 bool ah_parse_u64(const char *s, uint64_t *out);
 bool ah_parse_i64(const char *s, int64_t *out);
 
+/* The value of a hexadecimal digit, or -1. */
+int ah_hexval(int c);
+/* The value of a base64 digit (RFC 4648 alphabet, no padding), or -1. */
+int ah_b64val(int c);
+
 #endif

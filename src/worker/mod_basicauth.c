@@ -41,21 +41,6 @@ typedef struct cached {
 static _Thread_local cached cache[CACHE_SIZE];
 static _Thread_local unsigned cache_next;
 
-static int b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 bool wk_basic_credentials(const char *value, size_t len, ah_arena *a, char **user, char **password)
 {
 	*user = *password = NULL;
@@ -76,7 +61,7 @@ bool wk_basic_credentials(const char *value, size_t len, ah_arena *a, char **use
 			pad++;
 			continue;
 		}
-		int v = b64val(c);
+		int v = ah_b64val(c);
 		if (v < 0 || pad)
 			return false;
 		acc = (acc << 6) | (unsigned)v;

@@ -12,19 +12,9 @@
  * characters) is for request filtering to judge.
  */
 #include "worker/worker.h"
+#include "util/str.h"
 
 #include <string.h>
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Close the segment that ends at d[*n]: drop "." and resolve "..". */
 static int close_segment(char *d, size_t *n)
@@ -51,8 +41,8 @@ static int close_segment(char *d, size_t *n)
 /* The byte of the escape "%XX" at raw[*i] into *c, *i moved to its last digit. */
 static int pct_byte(const char *raw, size_t len, size_t *i, char *c)
 {
-	int hi = *i + 1 < len ? hexval(raw[*i + 1]) : -1;
-	int lo = *i + 2 < len ? hexval(raw[*i + 2]) : -1;
+	int hi = *i + 1 < len ? ah_hexval(raw[*i + 1]) : -1;
+	int lo = *i + 2 < len ? ah_hexval(raw[*i + 2]) : -1;
 	if (hi < 0 || lo < 0)
 		return AH_EINVALID;
 	*c = (char)(hi * 16 + lo);
