@@ -178,24 +178,32 @@ static int backup_add(ah_buf *out, cli_args *a, const cli_kind *kind)
 	return status;
 }
 
-static int backup_delete(ah_buf *out, cli_args *a, const cli_kind *kind)
+/* Open the configuration and apply op to the named backup; done is printed
+ * with the name when it succeeds. */
+static int on_backup(ah_buf *out, cli_args *a, const char *name,
+		     int (*op)(ah_config *, const char *), const char *done)
 {
-	const char *name = name_arg(a, false);
-	if (!name)
-		return cli_error_need_ident(out, kind, "delete");
 	int status = leftover(out, a);
 	if (status)
 		return status;
 	ah_config *cfg;
 	if (cli_open(&cfg, a, out, &status) < 0)
 		return status;
-	int rc = ah_backup_delete(cfg, name);
+	int rc = op(cfg, name);
 	if (rc < 0)
 		status = lib_error(out, rc, name);
 	else
-		ah_buf_printf(out, "BACKUP object \"%s\" deleted\n", name);
+		ah_buf_printf(out, done, name);
 	ah_config_free(cfg);
 	return status;
+}
+
+static int backup_delete(ah_buf *out, cli_args *a, const cli_kind *kind)
+{
+	const char *name = name_arg(a, false);
+	if (!name)
+		return cli_error_need_ident(out, kind, "delete");
+	return on_backup(out, a, name, ah_backup_delete, "BACKUP object \"%s\" deleted\n");
 }
 
 static int backup_restore(ah_buf *out, cli_args *a, const cli_kind *kind)
@@ -207,19 +215,8 @@ static int backup_restore(ah_buf *out, cli_args *a, const cli_kind *kind)
 	if (stop && !ah_strcaseeq(stop, "true") && !ah_strcaseeq(stop, "false"))
 		return cli_error(out, CLI_EXIT_INVALID_ARG,
 				 "The value \"%s\" of /stop is not valid: use true or false.", stop);
-	int status = leftover(out, a);
-	if (status)
-		return status;
-	ah_config *cfg;
-	if (cli_open(&cfg, a, out, &status) < 0)
-		return status;
-	int rc = ah_backup_restore(cfg, name);
-	if (rc < 0)
-		status = lib_error(out, rc, name);
-	else
-		ah_buf_printf(out, "Restored configuration from backup \"%s\"\n", name);
-	ah_config_free(cfg);
-	return status;
+	return on_backup(out, a, name, ah_backup_restore,
+			 "Restored configuration from backup \"%s\"\n");
 }
 
 /* ---- help ------------------------------------------------------------------------------- */
