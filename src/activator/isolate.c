@@ -31,6 +31,8 @@ enum role {
 	R_SITE,        /* a kept <site> */
 	R_POOLS,       /* <applicationPools> */
 	R_POOL_INNER,  /* inside <applicationPools>: passwords are removed */
+	R_ANCESTOR,    /* another pool's application above one of the pool's:
+			  kept for its folders, without passwords */
 };
 
 typedef struct edit {
@@ -92,6 +94,19 @@ static bool under(const char *path, const char *prefix)
 	if (n == 1 && prefix[0] == '/')
 		return true;
 	return ah_strncaseeq(path, prefix, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+/* a is another pool's application of the site that holds one of the pool's:
+ * its folders, and the web.config files in them, are the parents of the
+ * pool's application, so the worker needs its virtual directories. */
+static bool ancestor_app(const iso *st, const ad_app *a)
+{
+	for (size_t i = 0; i < st->site->napps; i++) {
+		const ad_app *o = &st->site->apps[i];
+		if (o != a && ah_strcaseeq(o->pool, st->pool) && under(o->path, a->path))
+			return true;
+	}
+	return false;
 }
 
 static bool location_applies(const iso *st, const char *path)
@@ -184,9 +199,13 @@ static enum role classify(iso *st, enum role parent, const char *name, const cha
 		if (strcmp(name, "application") == 0) {
 			v = attr(atts, "path");
 			const ad_app *a = v ? ad_model_app(st->site, v) : NULL;
+			if (a && !ah_strcaseeq(a->pool, st->pool) && ancestor_app(st, a))
+				return R_ANCESTOR;
 			*drop = !a || !ah_strcaseeq(a->pool, st->pool);
 		}
 		return R_OTHER;
+	case R_ANCESTOR:
+		return R_ANCESTOR;
 	case R_POOLS:
 		if (strcmp(name, "add") == 0 || strcmp(name, "remove") == 0) {
 			v = attr(atts, "name");
@@ -225,7 +244,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
 		st->drop_depth = st->depth;
 		return;
 	}
-	if (f->role == R_POOL_INNER && attr(atts, "password")) {
+	if ((f->role == R_POOL_INNER || f->role == R_ANCESTOR) && attr(atts, "password")) {
 		char *t = without_password(st->src + f->start, f->tag_end - f->start);
 		if (t)
 			add_edit(st, f->start, f->tag_end, t);

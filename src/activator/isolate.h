@@ -6,7 +6,12 @@
  * It is applicationHost.config, byte for byte, except:
  *   <sites>             a <site> stays only when one of its applications
  *                       runs in the pool (with its bindings and everything
- *                       else it holds), and only those <application>s stay
+ *                       else it holds), and only those <application>s stay,
+ *                       with the other pools' applications above them (the
+ *                       site's root, a parent application): their folders
+ *                       hold the web.config files the pool's applications
+ *                       inherit from, as in IIS. Those keep their virtual
+ *                       directories, without `password` attributes
  *   <applicationPools>  only the pool's own <add> (and <remove>) stays, with
  *                       <applicationPoolDefaults>; no `password` attribute
  *                       is left anywhere in the section

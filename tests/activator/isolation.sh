@@ -69,7 +69,8 @@ pass "PoolA's file: its application, its site and bindings, its pool, its locati
 
 has "$B" '<site name="S1" id="1">'
 has "$B" '<application path="/b" applicationPool="PoolB">'
-lacks "$B" '<application path="/">'
+# S1's root application (PoolA's) stays for its folders: /b inherits its web.config
+has "$B" '<application path="/"><virtualDirectory path="/" physicalPath="/tmp" /></application>'
 has "$B" '<site name="S2" id="2">'
 has "$B" '<processModel identityType="SpecificUser" userName="bob" />'
 lacks "$B" '<add name="PoolA"'

@@ -39,6 +39,10 @@ static const char *body =
 	"            <site name=\"S1\" id=\"1\">\n"
 	"                <application path=\"/\" applicationPool=\"A\">\n"
 	"                    <virtualDirectory path=\"/\" physicalPath=\"/tmp\" />\n"
+	"                    <virtualDirectory path=\"/share\" physicalPath=\"/srv\" userName=\"y\" password=\"share-pw\" />\n"
+	"                </application>\n"
+	"                <application path=\"/c\" applicationPool=\"C\">\n"
+	"                    <virtualDirectory path=\"/\" physicalPath=\"/tmp\" />\n"
 	"                </application>\n"
 	"                <application path=\"/b\" applicationPool=\"B\">\n"
 	"                    <virtualDirectory path=\"/\" physicalPath=\"/tmp\" userName=\"x\" password=\"vdir-pw\" />\n"
@@ -135,9 +139,16 @@ static void test_pool_b(void **state)
 	assert_int_equal(ah_elem_item_count(root), 1);
 	const ah_elem *site = ah_elem_item_at(root, 0);
 	assert_string_equal(ah_elem_get(site, "name"), "S1");
-	assert_int_equal(ah_elem_item_count(site), 1);
-	assert_string_equal(ah_elem_get(ah_elem_item_at(site, 0), "path"), "/b");
+	/* its application, and the site's root application above it (pool A's):
+	 * the root folder's web.config is the parent of /b's; /c (pool C) goes */
+	assert_int_equal(ah_elem_item_count(site), 2);
+	assert_string_equal(ah_elem_get(ah_elem_item_at(site, 0), "path"), "/");
+	assert_string_equal(ah_elem_get(ah_elem_item_at(site, 0), "applicationPool"), "A");
+	assert_string_equal(ah_elem_get(ah_elem_item_at(site, 1), "path"), "/b");
 	ah_section_free(s);
+	assert_null(strstr(text, "share-pw"));     /* another pool's secret */
+	assert_non_null(strstr(text, "/share\" physicalPath=\"/srv\" userName=\"y\" />"));
+	assert_null(strstr(text, "path=\"/c\""));
 	assert_int_equal(ah_config_section(&s, cfg, "system.applicationHost/applicationPools",
 					   "MACHINE/WEBROOT/APPHOST"), 0);
 	root = ah_section_root(s);
@@ -170,6 +181,7 @@ static void test_pool_a(void **state)
 	ah_config *cfg = isolated("A", &text);
 	assert_null(strstr(text, "pw-b"));
 	assert_null(strstr(text, "vdir-pw"));
+	assert_non_null(strstr(text, "share-pw")); /* its own application's */
 	assert_null(strstr(text, "name=\"B\""));
 	assert_null(strstr(text, "S2"));
 	assert_null(strstr(text, "<location path=\"S1/b\">"));
