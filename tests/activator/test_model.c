@@ -173,13 +173,14 @@ static void test_uids(void **state)
 	ah_arena_free(ar);
 
 	ad_creds c;
-	ad_pool_creds(&c, &defs[0], 61500, true);
+	defs[0].manual_groups = true;
+	ad_pool_creds(&c, &defs[0], 61500, 61600, true);
 	assert_true(c.change);
 	assert_int_equal(c.uid, 61500);
-	assert_int_equal(c.gid, 61500);
+	assert_int_equal(c.gid, 61600);
 	assert_int_equal(c.ngroups, 1);
-	assert_int_equal(c.groups[0], 61500);
-	ad_pool_creds(&c, &defs[0], 61500, false);
+	assert_int_equal(c.groups[0], 61600);
+	ad_pool_creds(&c, &defs[0], 61500, 61600, false);
 	assert_false(c.change);
 }
 
