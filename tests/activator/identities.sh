@@ -92,42 +92,27 @@ for u in iis-localservice iis-networkservice iis-iusr; do
 done
 pass "the system accounts iis-localservice, iis-networkservice, iis-iusr and iis_iusrs exist"
 
-field() { # field PID NAME: a line of /proc/PID/status, without its name
-	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s '\t ' ' ' | sed 's/ *$//'
-}
 sorted() { tr ' ' '\n' | grep . | sort -nu | xargs; }
 groups_of() { field "$1" Groups | sorted; }
-fnv() { # the first-choice number of a pool (FNV-1a of the lower-cased name)
-	local s=${1,,} h=2166136261 i c
-	for ((i = 0; i < ${#s}; i++)); do
-		printf -v c '%d' "'${s:i:1}"
-		h=$(((h ^ c) * 16777619 & 0xffffffff))
+# number DATABASE ARRAY POOL...: the ids of the pools (given in name order),
+# as ident.h numbers them: FNV-1a of the lower-cased name into 61184-65519,
+# else the next number no earlier pool and no entry of DATABASE has.
+number() {
+	local db=$1 p n given=" "
+	local -n ids=$2
+	shift 2
+	for p in "$@"; do
+		n=$(fnv "$p")
+		while [[ $given == *" $n "* ]] || getent "$db" "$n" >/dev/null; do
+			n=$((n == 65519 ? 61184 : n + 1))
+		done
+		ids[$p]=$n
+		given="$given$n "
 	done
-	echo $((61184 + h % 4336))
 }
-# The pool groups, numbered in pool name order: the hash, else the next gid
-# no earlier pool and no existing group has (ident.h).
-declare -A GID
-given=" "
-for p in $(printf '%s\n' AppA AppB Chg Local Net Spec Sys | sort -f); do
-	g=$(fnv "$p")
-	while [[ $given == *" $g "* ]] || getent group "$g" >/dev/null; do
-		g=$((g == 65519 ? 61184 : g + 1))
-	done
-	GID[$p]=$g
-	given="$given$g "
-done
-# the uids of the ApplicationPoolIdentity pools (AppA AppB Chg), the same way
-declare -A UID_OF
-given=" "
-for p in AppA AppB Chg; do
-	u=$(fnv "$p")
-	while [[ $given == *" $u "* ]] || getent passwd "$u" >/dev/null; do
-		u=$((u == 65519 ? 61184 : u + 1))
-	done
-	UID_OF[$p]=$u
-	given="$given$u "
-done
+declare -A GID UID_OF
+number group GID AppA AppB Chg Local Net Spec Sys # every pool has its group
+number passwd UID_OF AppA AppB Chg                # the ApplicationPoolIdentity ones
 
 all_up() { [ "$(worker_count)" = 7 ]; }
 eventually 20 all_up || fail "the workers did not start: $(ctl LIST WP)"

@@ -24,10 +24,6 @@ write_config "
     </system.applicationHost>"
 start_daemon
 
-field() { # field PID NAME: a line of /proc/PID/status, without its name
-	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s '\t ' ' ' | sed 's/ *$//'
-}
-
 rp=$(router_pid)
 [ -n "$rp" ] || fail "no router process"
 ru=$(field "$rp" Uid)
@@ -41,14 +37,6 @@ want=$(id -u apphost-router 2>/dev/null || id -u nobody)
 [ "$(field "$DPID" Uid)" = "0 0 0 0" ] || fail "apphostd is not root"
 pass "the router runs as $want (not root), no_new_privs, no capabilities"
 
-fnv() { # the dynamic uid of a pool name (FNV-1a of the lower-cased name)
-	local s=${1,,} h=2166136261 i c
-	for ((i = 0; i < ${#s}; i++)); do
-		printf -v c '%d' "'${s:i:1}"
-		h=$(((h ^ c) * 16777619 & 0xffffffff))
-	done
-	echo $((61184 + h % 4336))
-}
 four_workers() { [ "$(worker_count)" = 4 ]; }
 eventually 10 four_workers || fail "AlwaysRunning pools did not start: $(ctl LIST WP)"
 for pool in Alpha Beta; do
