@@ -14,7 +14,7 @@ WORKER=$6
 APPCMD=${AH_APPCMD:-}
 [ -n "$APPCMD" ] && [ -x "$APPCMD" ] || { echo "SKIP: no appcmd"; exit 77; }
 command -v useradd >/dev/null && command -v chpasswd >/dev/null || { echo "SKIP: no useradd"; exit 77; }
-command -v nsenter >/dev/null || { echo "SKIP: no nsenter"; exit 77; }
+command -v nsenter >/dev/null && command -v ip >/dev/null || { echo "SKIP: no nsenter or ip"; exit 77; }
 
 USR="ahid$$u"
 GRP="ahid$$g"
