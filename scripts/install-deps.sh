@@ -7,6 +7,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libexpat1-dev libssl-dev libcmocka-dev libpam0g-dev
       libxml2-utils)
 pkgs+=(node-llhttp curl) # apphost-worker: llhttp's C sources; curl for its tests
+pkgs+=(iproute2 util-linux) # activator/identities: ip and nsenter look into a worker's network
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(nginx-light apache2 wrk hyperfine)
 fi

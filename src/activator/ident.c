@@ -8,9 +8,11 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ROUTER_USER "apphost-router"
@@ -27,44 +29,197 @@ static int by_name(const void *a, const void *b)
 	return strcasecmp(x->name, y->name);
 }
 
-static bool taken(uid_t u, const uid_t *given, size_t n)
+/* A number is taken when an earlier pool has it or an account (group) has. */
+static bool taken(unsigned id, const unsigned *given, size_t n, bool group)
 {
 	for (size_t i = 0; i < n; i++)
-		if (given[i] == u)
+		if (given[i] == id)
 			return true;
-	return getpwuid(u) != NULL;
+	return group ? getgrgid((gid_t)id) != NULL : getpwuid((uid_t)id) != NULL;
 }
 
-void ad_apppool_uids(const ad_model *m, uid_t *uids)
+/*
+ * Number the pools that all_pools or their identity selects, in name order:
+ * each gets its hash, or the next number no earlier pool and no account
+ * (group when group) holds. ids[i] for m->pools[i]; 0 when not numbered.
+ */
+static void number_pools(const ad_model *m, unsigned *ids, bool group)
 {
 	const ad_pool_def **order = ah_calloc(m->npools ? m->npools : 1, sizeof(*order));
-	uid_t *given = ah_calloc(m->npools ? m->npools : 1, sizeof(*given));
-	memset(uids, 0, m->npools * sizeof(*uids));
+	unsigned *given = ah_calloc(m->npools ? m->npools : 1, sizeof(*given));
+	memset(ids, 0, m->npools * sizeof(*ids));
 	if (!order || !given) {
 		for (size_t i = 0; i < m->npools; i++)
-			uids[i] = ad_apppool_uid_hash(m->pools[i].name);
+			ids[i] = ad_apppool_uid_hash(m->pools[i].name);
 		goto out;
 	}
 	size_t n = 0;
 	for (size_t i = 0; i < m->npools; i++)
-		if (m->pools[i].identity == AD_ID_APPPOOL)
+		if (group || m->pools[i].identity == AD_ID_APPPOOL)
 			order[n++] = &m->pools[i];
 	qsort(order, n, sizeof(*order), by_name);
-	const uid_t span = AD_DYNAMIC_UID_MAX - AD_DYNAMIC_UID_MIN + 1;
+	const unsigned span = AD_DYNAMIC_UID_MAX - AD_DYNAMIC_UID_MIN + 1;
 	for (size_t k = 0; k < n; k++) {
-		uid_t u = ad_apppool_uid_hash(order[k]->name);
-		for (uid_t tries = 0; tries < span && taken(u, given, k); tries++)
+		unsigned first = ad_apppool_uid_hash(order[k]->name), u = first;
+		for (unsigned tries = 0; tries < span && taken(u, given, k, group); tries++)
 			u = u == AD_DYNAMIC_UID_MAX ? AD_DYNAMIC_UID_MIN : u + 1;
-		if (u != ad_apppool_uid_hash(order[k]->name))
-			ad_log(AD_LOG_NOTICE, "application pool '%s': uid %u is taken; it runs as uid %u",
-			       order[k]->name, (unsigned)ad_apppool_uid_hash(order[k]->name),
-			       (unsigned)u);
+		if (u != first)
+			ad_log(AD_LOG_NOTICE, "application pool '%s': %s %u is taken; it gets %u",
+			       order[k]->name, group ? "the pool group's gid" : "uid", first, u);
 		given[k] = u;
-		uids[order[k] - m->pools] = u;
+		ids[order[k] - m->pools] = u;
 	}
 out:
 	ah_free(order);
 	ah_free(given);
+}
+
+void ad_apppool_uids(const ad_model *m, uid_t *uids)
+{
+	unsigned *ids = ah_calloc(m->npools ? m->npools : 1, sizeof(*ids));
+	if (!ids) {
+		for (size_t i = 0; i < m->npools; i++)
+			uids[i] = m->pools[i].identity == AD_ID_APPPOOL
+					  ? ad_apppool_uid_hash(m->pools[i].name)
+					  : 0;
+		return;
+	}
+	number_pools(m, ids, false);
+	for (size_t i = 0; i < m->npools; i++)
+		uids[i] = (uid_t)ids[i];
+	ah_free(ids);
+}
+
+void ad_pool_gids(const ad_model *m, gid_t *gids)
+{
+	unsigned *ids = ah_calloc(m->npools ? m->npools : 1, sizeof(*ids));
+	if (!ids) {
+		for (size_t i = 0; i < m->npools; i++)
+			gids[i] = ad_apppool_uid_hash(m->pools[i].name);
+		return;
+	}
+	number_pools(m, ids, true);
+	for (size_t i = 0; i < m->npools; i++)
+		gids[i] = (gid_t)ids[i];
+	ah_free(ids);
+}
+
+const char *ad_user_part(const char *name)
+{
+	const char *bs = strrchr(name, '\\');
+	return bs ? bs + 1 : name;
+}
+
+/*
+ * useradd or groupadd --system, for an account apphostd needs. Another
+ * apphostd (or an administrator) may create the same account at the same
+ * moment: the tool then fails or waits for the account files' lock, and the
+ * caller looks the account up again rather than trusting the exit status.
+ */
+static bool run_tool(const char *tool, char *const *args)
+{
+	char path[64];
+	const char *dirs[] = {"/usr/sbin/", "/sbin/", NULL};
+	const char *found = NULL;
+	for (int i = 0; dirs[i] && !found; i++) {
+		snprintf(path, sizeof(path), "%s%s", dirs[i], tool);
+		if (access(path, X_OK) == 0)
+			found = path;
+	}
+	if (!found)
+		return false;
+	char *argv[16] = {(char *)found};
+	for (int i = 0; args[i] && i < 14; i++)
+		argv[i + 1] = args[i];
+	pid_t pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+		execve(found, argv, envp);
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = {0, ms * 1000000L};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* An account's ids, when it exists: a user's uid and primary gid, or a
+ * group's gid (when uid is NULL). */
+static bool lookup(const char *name, uid_t *uid, gid_t *gid)
+{
+	if (!uid) {
+		struct group *gr = getgrnam(name);
+		if (gr)
+			*gid = gr->gr_gid;
+		return gr != NULL;
+	}
+	struct passwd *pw = getpwnam(name);
+	if (pw) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+	}
+	return pw != NULL;
+}
+
+/*
+ * A system account apphostd needs, created when missing: a user (with a
+ * group of its own, no home, no shell) when uid is given, else a group.
+ * Looked up again after each attempt. False when it does not exist and
+ * cannot be made.
+ */
+static bool system_account(const char *name, const char *comment, uid_t *uid, gid_t *gid)
+{
+	char *user_args[] = {"--system", "--user-group", "--no-create-home", "--home-dir",
+			     "/nonexistent", "--shell", "/usr/sbin/nologin", "--comment",
+			     (char *)comment, (char *)name, NULL};
+	char *group_args[] = {"--system", (char *)name, NULL};
+	for (int attempt = 0;; attempt++) {
+		if (lookup(name, uid, gid))
+			return true;
+		if (attempt == 3)
+			return false;
+		if (attempt)
+			pause_ms(100);
+		if (run_tool(uid ? "useradd" : "groupadd", uid ? user_args : group_args))
+			ad_log(AD_LOG_NOTICE, "created the system %s %s", uid ? "user" : "group",
+			       name);
+	}
+}
+
+static bool system_user(const char *name, const char *comment, uid_t *uid, gid_t *gid)
+{
+	return system_account(name, comment, uid, gid);
+}
+
+static bool system_group(const char *name, gid_t *gid)
+{
+	return system_account(name, NULL, NULL, gid);
+}
+
+void ad_system_accounts(bool is_root)
+{
+	if (!is_root)
+		return;
+	uid_t u;
+	gid_t g;
+	if (!system_user(AD_USER_LOCALSERVICE, "apphost LocalService", &u, &g))
+		ad_log(AD_LOG_WARN, "cannot create the system user %s", AD_USER_LOCALSERVICE);
+	if (!system_user(AD_USER_NETWORKSERVICE, "apphost NetworkService", &u, &g))
+		ad_log(AD_LOG_WARN, "cannot create the system user %s", AD_USER_NETWORKSERVICE);
+	if (!system_user(AD_USER_IUSR, "apphost anonymous user (IUSR)", &u, &g))
+		ad_log(AD_LOG_WARN, "cannot create the system user %s", AD_USER_IUSR);
+	if (!system_group(AD_GROUP_IUSRS, &g))
+		ad_log(AD_LOG_WARN, "cannot create the system group %s", AD_GROUP_IUSRS);
 }
 
 static void nobody(ad_creds *c)
@@ -74,59 +229,88 @@ static void nobody(ad_creds *c)
 	c->gid = pw ? pw->pw_gid : 65534;
 }
 
-void ad_pool_creds(ad_creds *c, const ad_pool_def *d, uid_t uid, bool is_root)
+static void add_group(ad_creds *c, gid_t g)
+{
+	for (size_t i = 0; i < c->ngroups; i++)
+		if (c->groups[i] == g)
+			return;
+	if (c->ngroups < AD_CREDS_MAX_GROUPS)
+		c->groups[c->ngroups++] = g;
+}
+
+/* A SpecificUser's account: its uid, primary group and its groups (as a
+ * logon gets them), the last two slots kept for the pool's groups. */
+static bool specific_user(ad_creds *c, const ad_pool_def *d)
+{
+	const char *name = ad_user_part(d->user_name);
+	struct passwd *pw = *name ? getpwnam(name) : NULL;
+	if (!pw)
+		return false;
+	c->uid = pw->pw_uid;
+	c->gid = pw->pw_gid;
+	gid_t groups[AD_CREDS_MAX_GROUPS];
+	int n = AD_CREDS_MAX_GROUPS - 2;
+	if (getgrouplist(name, c->gid, groups, &n) < 0) {
+		ad_log(AD_LOG_WARN, "application pool '%s': user %s is in more than %d groups; "
+				    "its worker gets the first ones",
+		       d->name, name, AD_CREDS_MAX_GROUPS - 2);
+		n = AD_CREDS_MAX_GROUPS - 2;
+	}
+	add_group(c, c->gid);
+	for (int i = 0; i < n; i++)
+		add_group(c, groups[i]);
+	return true;
+}
+
+void ad_pool_creds(ad_creds *c, const ad_pool_def *d, uid_t uid, gid_t gid, bool is_root)
 {
 	memset(c, 0, sizeof(*c));
-	if (!is_root) {
-		c->change = false;
+	if (!is_root)
 		return;
-	}
 	c->change = true;
+	c->pool_gid = gid;
 	switch (d->identity) {
 	case AD_ID_APPPOOL:
 		c->uid = uid;
-		c->gid = (gid_t)uid;
+		c->gid = gid;
 		break;
 	case AD_ID_LOCALSYSTEM:
-		ad_log(AD_LOG_WARN, "application pool '%s' runs as LocalSystem: its worker runs as "
-				    "root. No application pool should run as LocalSystem.",
-		       d->name);
 		c->uid = 0;
 		c->gid = 0;
 		break;
-	default:
-		nobody(c);
+	case AD_ID_LOCALSERVICE:
+	case AD_ID_NETWORKSERVICE: {
+		const char *name = d->identity == AD_ID_LOCALSERVICE ? AD_USER_LOCALSERVICE
+								     : AD_USER_NETWORKSERVICE;
+		if (!system_user(name, "apphost service account", &c->uid, &c->gid)) {
+			ad_log(AD_LOG_WARN, "application pool '%s': no user %s: its worker runs "
+					    "as nobody",
+			       d->name, name);
+			nobody(c);
+		}
+		c->no_network = d->identity == AD_ID_LOCALSERVICE;
 		break;
 	}
-	c->groups[0] = c->gid;
-	c->ngroups = 1;
-}
-
-/* useradd --system apphost-router; false when it could not be created. */
-static bool create_router_user(void)
-{
-	static const char *paths[] = {"/usr/sbin/useradd", "/sbin/useradd", NULL};
-	const char *useradd = NULL;
-	for (int i = 0; paths[i]; i++)
-		if (access(paths[i], X_OK) == 0)
-			useradd = paths[i];
-	if (!useradd)
-		return false;
-	pid_t pid = fork();
-	if (pid < 0)
-		return false;
-	if (pid == 0) {
-		char *argv[] = {(char *)useradd, "--system", "--user-group", "--no-create-home",
-				"--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
-				"--comment", "apphost request router", ROUTER_USER, NULL};
-		char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-		execve(useradd, argv, envp);
-		_exit(127);
+	case AD_ID_SPECIFICUSER:
+		if (!specific_user(c, d)) {
+			/* root owns the pool's files; the logon refuses the worker */
+			c->refuse = true;
+			c->uid = 0;
+			c->gid = 0;
+		}
+		break;
 	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	add_group(c, c->gid);
+	add_group(c, gid);
+	gid_t iusrs;
+	if (!d->manual_groups) {
+		if (system_group(AD_GROUP_IUSRS, &iusrs))
+			add_group(c, iusrs);
+		else
+			ad_log(AD_LOG_WARN, "application pool '%s': no group %s: its worker runs "
+					    "without it",
+			       d->name, AD_GROUP_IUSRS);
+	}
 }
 
 void ad_router_creds(ad_creds *c, bool is_root)
@@ -135,18 +319,8 @@ void ad_router_creds(ad_creds *c, bool is_root)
 	if (!is_root)
 		return;
 	c->change = true;
-	struct passwd *pw = getpwnam(ROUTER_USER);
-	if (!pw) {
-		/* another apphostd may be creating it at the same moment: look again */
-		if (create_router_user())
-			ad_log(AD_LOG_NOTICE, "created the system user %s for the router",
-			       ROUTER_USER);
-		pw = getpwnam(ROUTER_USER);
-	}
-	if (pw && pw->pw_uid != 0) {
-		c->uid = pw->pw_uid;
-		c->gid = pw->pw_gid;
-	} else {
+	if (!system_user(ROUTER_USER, "apphost request router", &c->uid, &c->gid) ||
+	    c->uid == 0) {
 		ad_log(AD_LOG_WARN, "no user %s: the router runs as nobody", ROUTER_USER);
 		nobody(c);
 	}

@@ -1,18 +1,34 @@
 /*
- * Who the router and each pool's worker run as (DESIGN.md §3), for now:
+ * Who the router and each pool's worker run as (DESIGN.md §3):
  *
  *   apphostd as root
  *     router                    the system user apphost-router (created
  *                               with useradd when missing), else nobody
- *     ApplicationPoolIdentity   a virtual account: uid = gid = 61184 +
+ *     ApplicationPoolIdentity   a virtual account: uid = 61184 +
  *                               FNV-1a(lower-cased pool name) mod 4336, as
  *                               systemd's DynamicUser range; no /etc/passwd
- *                               entry. Two pools whose numbers collide, or a
- *                               number an existing account holds, move to
- *                               the next free number (pools in name order)
+ *                               entry; its primary group is the pool group.
+ *                               Two pools whose numbers collide, or a number
+ *                               an existing account holds, move to the next
+ *                               free number (pools in name order)
+ *     LocalService              the system user iis-localservice, without
+ *                               outbound network (a network namespace of
+ *                               its own with only loopback)
+ *     NetworkService            the system user iis-networkservice
+ *     SpecificUser              the named user ("DOMAIN\user" and ".\user"
+ *                               name "user"), with its own groups; its
+ *                               password is checked with PAM before each
+ *                               worker start (logon.h)
  *     LocalSystem               root, with a warning at every start
- *     other identity types      nobody (until the identities work lands)
  *   apphostd as another user    everything runs as that user (warning)
+ *
+ * Every worker, whatever its identityType, also carries its pool's own
+ * group: a gid numbered as the ApplicationPoolIdentity uids are (same hash,
+ * same range, collisions with other pools and with existing groups moving
+ * on), and the group iis_iusrs unless manualGroupMembership is true. Only
+ * the worker's setgroups sees these: the account database never changes.
+ * The system accounts (iis-localservice, iis-networkservice, iis-iusr, the
+ * group iis_iusrs) are created with useradd/groupadd --system when missing.
  */
 #ifndef AD_IDENT_H
 #define AD_IDENT_H
@@ -26,15 +42,34 @@
 #define AD_DYNAMIC_UID_MIN 61184u
 #define AD_DYNAMIC_UID_MAX 65519u
 
-/* The first-choice uid of an ApplicationPoolIdentity pool. */
+#define AD_USER_LOCALSERVICE "iis-localservice"
+#define AD_USER_NETWORKSERVICE "iis-networkservice"
+#define AD_USER_IUSR "iis-iusr"
+#define AD_GROUP_IUSRS "iis_iusrs"
+
+/* The first-choice uid of an ApplicationPoolIdentity pool, and the
+ * first-choice gid of every pool's own group. */
 uid_t ad_apppool_uid_hash(const char *pool);
 
 /* uids for every ApplicationPoolIdentity pool of m (uids[i] for
  * m->pools[i]; 0 for the other pools). uids is m->npools long. */
 void ad_apppool_uids(const ad_model *m, uid_t *uids);
 
-/* The credentials of a pool's worker; uid is its ad_apppool_uids entry. */
-void ad_pool_creds(ad_creds *c, const ad_pool_def *d, uid_t uid, bool is_root);
+/* The own group of every pool of m (gids[i] for m->pools[i]). */
+void ad_pool_gids(const ad_model *m, gid_t *gids);
+
+/* The Unix user of a SpecificUser name: the part after the last backslash
+ * ("DOMAIN\user", ".\user"), else the name itself. */
+const char *ad_user_part(const char *name);
+
+/* The credentials of a pool's worker; uid is its ad_apppool_uids entry, gid
+ * its ad_pool_gids entry. A SpecificUser whose user does not exist gets
+ * credentials that refuse to apply (c->refuse): its logon fails anyway. */
+void ad_pool_creds(ad_creds *c, const ad_pool_def *d, uid_t uid, gid_t gid, bool is_root);
+
+/* As root: create the system accounts (iis-localservice, iis-networkservice,
+ * iis-iusr, iis_iusrs) that are missing. */
+void ad_system_accounts(bool is_root);
 
 /* The router's credentials; creates apphost-router when missing. */
 void ad_router_creds(ad_creds *c, bool is_root);

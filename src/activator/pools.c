@@ -21,6 +21,7 @@
 
 #include "common/log.h"
 #include "isolate.h"
+#include "logon.h"
 #include "spawn.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -214,6 +215,10 @@ static void worker_free(ad_daemon *d, ad_worker *w)
 
 static ad_worker *spawn_worker(ad_daemon *d, ad_pool *p)
 {
+	if (p->def && ad_pool_logon(p->def, &p->creds, &d->cfg_opts) < 0) {
+		ad_pool_stop(d, p); /* IIS event 5057: the identity is invalid */
+		return NULL;
+	}
 	if (!d->worker_path) {
 		ad_log(AD_LOG_ERR, "application pool '%s': no worker program (apphost-worker)",
 		       p->name);

@@ -126,9 +126,15 @@ static void sync_pools(ad_daemon *d)
 {
 	const ad_model *m = d->model;
 	uid_t *uids = ah_calloc(m->npools ? m->npools : 1, sizeof(*uids));
-	if (!uids)
+	gid_t *gids = ah_calloc(m->npools ? m->npools : 1, sizeof(*gids));
+	if (!uids || !gids) {
+		ah_free(uids);
+		ah_free(gids);
 		return;
+	}
+	ad_system_accounts(d->is_root);
 	ad_apppool_uids(m, uids);
+	ad_pool_gids(m, gids);
 	for (ad_pool *p = d->pools; p; p = p->next)
 		p->seen = false;
 	for (size_t i = 0; i < m->npools; i++) {
@@ -138,7 +144,9 @@ static void sync_pools(ad_daemon *d)
 			continue;
 		p->seen = true;
 		p->def = def;
-		ad_pool_creds(&p->creds, def, uids[i], d->is_root);
+		/* a new identity reaches the pool's files and its next worker; the
+		 * fingerprint below recycles a running one */
+		ad_pool_creds(&p->creds, def, uids[i], gids[i], d->is_root);
 		if (p->fingerprint != def->fingerprint) {
 			p->fingerprint = def->fingerprint;
 			if (p->worker && !def->no_rotation_on_change) {
@@ -152,6 +160,7 @@ static void sync_pools(ad_daemon *d)
 		}
 	}
 	ah_free(uids);
+	ah_free(gids);
 	for (ad_pool **pp = &d->pools; *pp;) {
 		ad_pool *p = *pp;
 		if (p->seen) {

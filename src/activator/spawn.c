@@ -2,7 +2,8 @@
  * fork and exec (see spawn.h). Between fork and exec the child calls only
  * async-signal-safe functions. A close-on-exec pipe carries the child's
  * errno back when something fails before or at exec; end of file on it
- * means the exec happened.
+ * means the exec happened. A LocalService child gets its own network
+ * namespace before its credentials drop (unsharing needs root).
  */
 #include "spawn.h"
 
@@ -11,9 +12,13 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -33,6 +38,32 @@ static void close_from(int lowfd)
 	long max = sysconf(_SC_OPEN_MAX);
 	for (long fd = lowfd; fd < (max > 0 ? max : 65536); fd++)
 		close((int)fd);
+}
+
+/*
+ * LocalService: a network namespace of its own, where only the loopback
+ * interface exists (and is brought up), so nothing outside can be reached.
+ * Sockets passed in (the connections, the channels) belong to the namespace
+ * they were made in and go on working. 0 or -errno.
+ */
+static int own_network(void)
+{
+	if (unshare(CLONE_NEWNET) < 0)
+		return -errno;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, "lo", 3);
+	int rc = 0;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		rc = -errno;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (rc == 0 && ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
 }
 
 static void child(const ad_spawn *s, int pipe_fd, pid_t parent)
@@ -72,7 +103,9 @@ static void child(const ad_spawn *s, int pipe_fd, pid_t parent)
 	for (int fd = top; fd < hi; fd++)
 		close(fd);
 	close_from(hi + 1);
-	int rc = ad_creds_apply(s->creds);
+	int rc = s->creds->no_network ? own_network() : 0;
+	if (rc == 0)
+		rc = ad_creds_apply(s->creds);
 	if (rc < 0)
 		fail(pipe_fd, -rc);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)

@@ -1,7 +1,8 @@
 /*
  * Starting the router and the workers: fork, then in the child — a new
  * session, the given descriptors moved to 3, 4, … and every other one
- * closed, stdin from /dev/null, signals back to their defaults, the
+ * closed, stdin from /dev/null, signals back to their defaults, its own
+ * network namespace with only loopback when creds->no_network, the
  * credentials dropped (common/creds.h), death with the parent — and exec.
  * The program starts fresh: nothing of apphostd's memory crosses the exec,
  * and it never runs with apphostd's privileges unless asked (LocalSystem).

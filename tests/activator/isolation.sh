@@ -15,7 +15,7 @@ body() { # body DEFAULT-DOCUMENT-OF-S2
         <applicationPools>
             <add name=\"PoolA\" />
             <add name=\"PoolB\">
-                <processModel identityType=\"SpecificUser\" userName=\"bob\" password=\"secret-of-b\" />
+                <processModel identityType=\"NetworkService\" userName=\"bob\" password=\"secret-of-b\" />
             </add>
             <applicationPoolDefaults>
                 <processModel identityType=\"ApplicationPoolIdentity\" password=\"secret-default\" />
@@ -72,7 +72,7 @@ has "$B" '<application path="/b" applicationPool="PoolB">'
 # S1's root application (PoolA's) stays for its folders: /b inherits its web.config
 has "$B" '<application path="/"><virtualDirectory path="/" physicalPath="/tmp" /></application>'
 has "$B" '<site name="S2" id="2">'
-has "$B" '<processModel identityType="SpecificUser" userName="bob" />'
+has "$B" '<processModel identityType="NetworkService" userName="bob" />'
 lacks "$B" '<add name="PoolA"'
 has "$B" '<location path="S1">'
 has "$B" '<location path="S1/b/x">'
@@ -94,7 +94,7 @@ expect 200 127.0.0.1 "$P" s1.test / "pool=PoolA" "config=$A" "readable=yes"
 expect 200 127.0.0.1 "$P" s2.test / "pool=PoolB" "config=$B" "readable=yes"
 ua=$(get 127.0.0.1 "$P" s1.test / | sed -n 's/^uid=//p')
 [ "$(stat -c '%a %u %g' "$A")" = "400 $ua $ua" ] || fail "PoolA's file: $(stat -c '%a %u %g' "$A")"
-nob=$(id -u nobody)
+nob=$(id -u iis-networkservice)
 [ "$(stat -c '%a %u' "$B")" = "400 $nob" ] || fail "PoolB's file: $(stat -c '%a %u' "$B")"
 [ "$(stat -c '%a %u' "$RUN/apppools")" = "711 0" ] || fail "apppools: $(stat -c '%a %u' "$RUN/apppools")"
 [ "$(stat -c '%a %u' "$RUN/apppools/PoolA")" = "500 $ua" ] ||

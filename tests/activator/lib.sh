@@ -139,3 +139,16 @@ webserver_defaults() {
 router_pid() {
 	pgrep -P "$DPID" -x apphost-router || pgrep -P "$DPID" -f "$ROUTER" | head -n1
 }
+
+field() { # field PID NAME: a line of /proc/PID/status, without its name
+	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s '\t ' ' ' | sed 's/ *$//'
+}
+
+fnv() { # the first-choice uid (and pool gid) of a pool: FNV-1a of the lower-cased name
+	local s=${1,,} h=2166136261 i c
+	for ((i = 0; i < ${#s}; i++)); do
+		printf -v c '%d' "'${s:i:1}"
+		h=$(((h ^ c) * 16777619 & 0xffffffff))
+	done
+	echo $((61184 + h % 4336))
+}

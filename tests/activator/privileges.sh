@@ -2,7 +2,7 @@
 # Who runs as whom: apphostd as root; the router as apphost-router (never
 # root) with no_new_privs and no capabilities; each ApplicationPoolIdentity
 # pool's worker as its own dynamic uid (61184-65519, from the pool name),
-# NetworkService as nobody for now, LocalSystem as root with a warning; and
+# NetworkService as iis-networkservice, LocalSystem as root with a warning; and
 # apphostd started as another user runs everything as that user.
 . "$(dirname "$0")/lib.sh"
 
@@ -24,10 +24,6 @@ write_config "
     </system.applicationHost>"
 start_daemon
 
-field() { # field PID NAME: a line of /proc/PID/status, without its name
-	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" | tr -s '\t ' ' ' | sed 's/ *$//'
-}
-
 rp=$(router_pid)
 [ -n "$rp" ] || fail "no router process"
 ru=$(field "$rp" Uid)
@@ -41,14 +37,6 @@ want=$(id -u apphost-router 2>/dev/null || id -u nobody)
 [ "$(field "$DPID" Uid)" = "0 0 0 0" ] || fail "apphostd is not root"
 pass "the router runs as $want (not root), no_new_privs, no capabilities"
 
-fnv() { # the dynamic uid of a pool name (FNV-1a of the lower-cased name)
-	local s=${1,,} h=2166136261 i c
-	for ((i = 0; i < ${#s}; i++)); do
-		printf -v c '%d' "'${s:i:1}"
-		h=$(((h ^ c) * 16777619 & 0xffffffff))
-	done
-	echo $((61184 + h % 4336))
-}
 four_workers() { [ "$(worker_count)" = 4 ]; }
 eventually 10 four_workers || fail "AlwaysRunning pools did not start: $(ctl LIST WP)"
 for pool in Alpha Beta; do
@@ -56,7 +44,8 @@ for pool in Alpha Beta; do
 	u=$(fnv "$pool")
 	[ "$(field "$pid" Uid)" = "$u $u $u $u" ] || fail "$pool's worker Uid '$(field "$pid" Uid)', want $u"
 	[ "$(field "$pid" Gid)" = "$u $u $u $u" ] || fail "$pool's worker Gid '$(field "$pid" Gid)'"
-	[ "$(field "$pid" Groups)" = "$u" ] || fail "$pool's worker Groups '$(field "$pid" Groups)'"
+	[ "$(field "$pid" Groups | tr ' ' '\n' | sort -n | xargs)" = "$(printf '%s\n' "$u" "$(getent group iis_iusrs | cut -d: -f3)" | sort -n | xargs)" ] ||
+		fail "$pool's worker Groups '$(field "$pid" Groups)'"
 	[ "$(field "$pid" NoNewPrivs)" = 1 ] || fail "$pool's worker NoNewPrivs"
 	[ "$(field "$pid" CapEff)" = 0000000000000000 ] || fail "$pool's worker has capabilities"
 	getent passwd "$u" >/dev/null && fail "uid $u of $pool has an account"
@@ -67,13 +56,14 @@ for pool in Alpha Beta; do
 		fail "$pool: command line $(tr '\0' ' ' <"/proc/$pid/cmdline")"
 done
 [ "$(fnv Alpha)" != "$(fnv Beta)" ] || fail "Alpha and Beta share a uid"
-pass "ApplicationPoolIdentity: uid = gid = 61184 + FNV-1a(name) mod 4336, its own group only"
+pass "ApplicationPoolIdentity: uid = gid = 61184 + FNV-1a(name) mod 4336, its own group and iis_iusrs"
 
-nob=$(id -u nobody)
-[ "$(field "$(worker_pid Net)" Uid)" = "$nob $nob $nob $nob" ] || fail "NetworkService worker"
+ns=$(id -u iis-networkservice)
+[ "$(field "$(worker_pid Net)" Uid)" = "$ns $ns $ns $ns" ] || fail "NetworkService worker"
 [ "$(field "$(worker_pid Sys)" Uid)" = "0 0 0 0" ] || fail "LocalSystem worker"
 grep -q "application pool 'Sys' runs as LocalSystem" "$LOG" || fail "no LocalSystem warning"
-pass "NetworkService runs as nobody for now; LocalSystem as root, with a warning"
+pass "NetworkService runs as iis-networkservice; LocalSystem as root, with a warning"
+nob=$(id -u nobody)
 
 # apphostd started by another user: everything runs as that user.
 kill "$DPID"

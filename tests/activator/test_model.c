@@ -18,6 +18,7 @@
 #include "util/fs.h"
 #include "util/str.h"
 
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,16 +171,29 @@ static void test_uids(void **state)
 	int fi = first == a ? 2 : 0;
 	assert_int_equal(uids[fi], ad_apppool_uid_hash(first));
 	assert_true(uids[2 - fi] >= AD_DYNAMIC_UID_MIN && uids[2 - fi] <= AD_DYNAMIC_UID_MAX);
+	/* every pool has its own group, numbered the same way, whatever its identity */
+	gid_t gids[3];
+	ad_pool_gids(&m, gids);
+	assert_int_not_equal(gids[0], gids[2]);
+	assert_true(gids[1] >= AD_DYNAMIC_UID_MIN && gids[1] <= AD_DYNAMIC_UID_MAX);
+	assert_int_not_equal(gids[1], gids[0]);
+	assert_int_not_equal(gids[1], gids[2]);
+	if (!getgrgid(ad_apppool_uid_hash("Other")))
+		assert_int_equal(gids[1], ad_apppool_uid_hash("Other"));
 	ah_arena_free(ar);
+	assert_string_equal(ad_user_part("CONTOSO\\alice"), "alice");
+	assert_string_equal(ad_user_part(".\\bob"), "bob");
+	assert_string_equal(ad_user_part("carol"), "carol");
 
 	ad_creds c;
-	ad_pool_creds(&c, &defs[0], 61500, true);
+	defs[0].manual_groups = true;
+	ad_pool_creds(&c, &defs[0], 61500, 61600, true);
 	assert_true(c.change);
 	assert_int_equal(c.uid, 61500);
-	assert_int_equal(c.gid, 61500);
+	assert_int_equal(c.gid, 61600);
 	assert_int_equal(c.ngroups, 1);
-	assert_int_equal(c.groups[0], 61500);
-	ad_pool_creds(&c, &defs[0], 61500, false);
+	assert_int_equal(c.groups[0], 61600);
+	ad_pool_creds(&c, &defs[0], 61500, 61600, false);
 	assert_false(c.change);
 }
 

@@ -13,6 +13,8 @@
 
 int ad_creds_apply(const ad_creds *c)
 {
+	if (c->refuse)
+		return -EPERM;
 	if (c->change) {
 		if (syscall(SYS_setgroups, c->ngroups, c->groups) < 0)
 			return -errno;

@@ -1,0 +1,172 @@
+/*
+ * Pool identity logon (see logon.h). PAM's conversation answers the
+ * password prompt only: the user name is given to pam_start, so any other
+ * prompt is an error. Its replies are allocated with strdup, not the
+ * project's allocator, because PAM frees them with free().
+ */
+#include "logon.h"
+
+#include "apphost/crypt.h"
+#include "common/log.h"
+#include "ident.h"
+#include "util/alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+#ifdef AD_HAVE_PAM
+#include <security/pam_appl.h>
+#endif
+
+#ifdef AD_HAVE_PAM
+static int answer_password(int n, const struct pam_message **msg, struct pam_response **resp,
+			   void *data)
+{
+	if (n <= 0 || n > PAM_MAX_NUM_MSG)
+		return PAM_CONV_ERR;
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	if (!r)
+		return PAM_BUF_ERR;
+	int rc = PAM_SUCCESS;
+	for (int i = 0; i < n && rc == PAM_SUCCESS; i++) {
+		switch (msg[i]->msg_style) {
+		case PAM_PROMPT_ECHO_OFF:
+			if (!(r[i].resp = strdup(data)))
+				rc = PAM_BUF_ERR;
+			break;
+		case PAM_ERROR_MSG:
+		case PAM_TEXT_INFO:
+			break;
+		default:
+			rc = PAM_CONV_ERR;
+		}
+	}
+	if (rc == PAM_SUCCESS) {
+		*resp = r;
+		return rc;
+	}
+	for (int i = 0; i < n; i++) {
+		if (r[i].resp)
+			explicit_bzero(r[i].resp, strlen(r[i].resp));
+		free(r[i].resp);
+	}
+	free(r);
+	return rc;
+}
+
+/* PAM sleeps a few seconds after a failure unless the application takes
+ * the delay over: apphostd's event loop must not stall, so it takes it and
+ * does not wait. */
+static void no_delay(int status, unsigned delay, void *data)
+{
+	(void)status;
+	(void)delay;
+	(void)data;
+}
+
+int ad_logon_check(const char *user, const char *password)
+{
+	const char *service = getenv("APPHOST_PAM_SERVICE");
+	if (!service || !*service)
+		service = "apphost";
+	struct pam_conv conv = {.conv = answer_password, .appdata_ptr = (void *)password};
+	pam_handle_t *h = NULL;
+	int rc = pam_start(service, user, &conv, &h);
+	if (rc == PAM_SUCCESS) {
+		union {
+			void (*fn)(int, unsigned, void *);
+			const void *item;
+		} delay = {.fn = no_delay};
+		pam_set_item(h, PAM_FAIL_DELAY, delay.item);
+		rc = pam_authenticate(h, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+	}
+	if (rc == PAM_SUCCESS)
+		rc = pam_acct_mgmt(h, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
+	if (h)
+		pam_end(h, rc);
+	return rc == PAM_SUCCESS ? 0 : AH_EINVALID;
+}
+#else
+int ad_logon_check(const char *user, const char *password)
+{
+	(void)user;
+	(void)password;
+	return AH_ERROR;
+}
+#endif
+
+static int invalid(const ad_pool_def *d, const char *why)
+{
+	ad_log(AD_LOG_ERR, "The identity of application pool '%s' is invalid. The user name or "
+			   "password that is specified for the identity may be incorrect, or the "
+			   "user may not have batch logon rights. If the identity is not corrected, "
+			   "the application pool will be disabled when the application pool "
+			   "receives its first request. (event 5021: %s)",
+	       d->name, why);
+	ad_log(AD_LOG_ERR, "Application pool '%s' has been disabled. apphostd did not create a "
+			   "worker process to serve the application pool because the application "
+			   "pool identity is invalid. (event 5057)",
+	       d->name);
+	return AH_EINVALID;
+}
+
+/* The stored password in clear, or NULL (logged why). */
+static char *password_of(const ad_pool_def *d, const ah_config_opts *opts)
+{
+	if (!ah_crypt_is_encrypted(d->password)) {
+		char *p = ah_strdup(d->password ? d->password : "");
+		if (!p)
+			ad_log(AD_LOG_ERR, "application pool '%s': out of memory", d->name);
+		return p;
+	}
+	ah_config *cfg = NULL;
+	char *plain = NULL;
+	int rc = ah_config_open(&cfg, opts);
+	if (rc == 0)
+		rc = ah_crypt_decrypt(&plain, cfg, d->password);
+	if (cfg)
+		ah_config_free(cfg);
+	if (rc < 0) {
+		const ah_error *e = ah_error_last();
+		ad_log(AD_LOG_ERR, "application pool '%s': cannot decrypt the password of its "
+				   "identity: %s",
+		       d->name, e && e->message ? e->message : "error");
+		return NULL;
+	}
+	return plain;
+}
+
+int ad_pool_logon(const ad_pool_def *d, ad_creds *c, const ah_config_opts *opts)
+{
+	if (!c->change)
+		return 0;
+	if (d->identity == AD_ID_LOCALSYSTEM) {
+		ad_log(AD_LOG_WARN, "application pool '%s' runs as LocalSystem: its worker runs as "
+				    "root. No application pool should run as LocalSystem.",
+		       d->name);
+		return 0;
+	}
+	if (d->identity != AD_ID_SPECIFICUSER)
+		return 0;
+	ad_creds fresh;
+	ad_pool_creds(&fresh, d, 0, c->pool_gid, true);
+	*c = fresh;
+	const char *user = ad_user_part(d->user_name);
+	if (!*user)
+		return invalid(d, "no user name");
+	if (c->refuse)
+		return invalid(d, "no such user");
+	char *password = password_of(d, opts);
+	if (!password)
+		return invalid(d, "the password cannot be decrypted");
+	int rc = ad_logon_check(user, password);
+	ah_crypt_free(password);
+	if (rc == AH_ERROR)
+		return invalid(d, "apphostd was built without PAM");
+	if (rc < 0)
+		return invalid(d, "PAM refused the user name or the password");
+	if (c->uid == 0)
+		ad_log(AD_LOG_WARN, "application pool '%s' runs as the user %s: its worker runs as "
+				    "root",
+		       d->name, user);
+	return 0;
+}
