@@ -80,9 +80,16 @@ static int32_t next_code_point(const unsigned char **p)
 {
 	const unsigned char *s = *p;
 	uint32_t c = s[0];
-	size_t n = c < 0x80 ? 0 : c >= 0xC2 && c < 0xE0 ? 1 : c >= 0xE0 && c < 0xF0 ? 2
-						  : c >= 0xF0 && c < 0xF5 ? 3 : (size_t)-1;
-	if (n == (size_t)-1)
+	size_t n; /* continuation bytes */
+	if (c < 0x80)
+		n = 0;
+	else if (c >= 0xC2 && c < 0xE0)
+		n = 1;
+	else if (c >= 0xE0 && c < 0xF0)
+		n = 2;
+	else if (c >= 0xF0 && c < 0xF5)
+		n = 3;
+	else
 		return -1;
 	static const uint32_t min[] = {0, 0x80, 0x800, 0x10000};
 	c &= n ? 0x3Fu >> n : 0x7F;
@@ -109,7 +116,7 @@ int ah_apppool_sid(char out[AH_SID_MAX], const char *name)
 	out[0] = '\0';
 	if (!name || !*name)
 		return ah_error_set(AH_EINVALID, AH_HR_INVALID_ARG, NULL, 0,
-				    "An application pool name is required.");
+		                    "An application pool name is required.");
 	size_t len = strlen(name);
 	/* UTF-16 never takes more bytes than UTF-8 for a character, but one
 	 * byte (ASCII) becomes two */
@@ -122,7 +129,7 @@ int ah_apppool_sid(char out[AH_SID_MAX], const char *name)
 		if (c < 0) {
 			ah_free(u16);
 			return ah_error_set(AH_EINVALID, AH_HR_INVALID_DATA, NULL, 0,
-					    "The application pool name is not valid UTF-8.");
+			                    "The application pool name is not valid UTF-8.");
 		}
 		uint32_t l = lower((uint32_t)c);
 		if (l >= 0x10000) {
@@ -143,7 +150,7 @@ int ah_apppool_sid(char out[AH_SID_MAX], const char *name)
 		n[i] = (uint32_t)md[4 * i] | (uint32_t)md[4 * i + 1] << 8 |
 		       (uint32_t)md[4 * i + 2] << 16 | (uint32_t)md[4 * i + 3] << 24;
 	snprintf(out, AH_SID_MAX, "S-1-5-82-%lu-%lu-%lu-%lu-%lu", (unsigned long)n[0],
-		 (unsigned long)n[1], (unsigned long)n[2], (unsigned long)n[3],
-		 (unsigned long)n[4]);
+	         (unsigned long)n[1], (unsigned long)n[2], (unsigned long)n[3],
+	         (unsigned long)n[4]);
 	return 0;
 }
