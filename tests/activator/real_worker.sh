@@ -58,22 +58,8 @@ for pool in PoolA PoolB; do
 done
 # IDENTITY APPPOOL (the control socket) and appcmd's workerIdentity: what the
 # worker really runs as, checked against /proc and the user and group
-# databases; ids without an entry are the pool's virtual account.
-name_of() { # name_of passwd|group ID POOL: "ID(name)", as id(1) writes it
-	local n
-	n=$(getent "$1" "$2" | cut -d: -f1)
-	if [ -n "$n" ]; then echo "$2($n)"
-	elif [ "$2" -ge 61184 ] && [ "$2" -le 65519 ]; then echo "$2(IIS APPPOOL\\$3)"
-	else echo "$2"; fi
-}
-identity_of() { # identity_of PID POOL: "uid=… gid=… groups=…" from /proc/PID/status
-	local u g gs x out=""
-	u=$(awk '/^Uid:/ { print $2 }' "/proc/$1/status")
-	g=$(awk '/^Gid:/ { print $2 }' "/proc/$1/status")
-	gs=$(awk '/^Groups:/ { $1 = ""; print }' "/proc/$1/status")
-	for x in $gs; do out="$out,$(name_of group "$x" "$2")"; done
-	echo "uid=$(name_of passwd "$u" "$2") gid=$(name_of group "$g" "$2") groups=${out#,}"
-}
+# databases (identity_of, lib.sh); ids without an entry are the pool's
+# virtual account.
 sid_of() { # sid_of POOL: S-1-5-82- and the SHA-1 of the lower-cased UTF-16LE name
 	local h i w
 	h=$(printf '%s' "${1,,}" | iconv -f UTF-8 -t UTF-16LE | sha1sum | cut -c1-40)
