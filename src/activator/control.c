@@ -6,11 +6,14 @@
  *
  *   START SITE <name>       STOP SITE <name>       STATE SITE <name>
  *   START APPPOOL <name>    STOP APPPOOL <name>    STATE APPPOOL <name>
- *   RECYCLE APPPOOL <name>  LIST WP
+ *   RECYCLE APPPOOL <name>  IDENTITY APPPOOL <name>  LIST WP
  *
  * The answer is data lines, then a status line, "OK" or
  * "ERROR <hresult in hex> <message>". STATE's data line is the state word
- * (Started, Stopped); LIST WP's are "<pid> <pool name>". The errors carry
+ * (Started, Stopped); LIST WP's are "<pid> <pool name>"; IDENTITY's are
+ * "<pid> uid=N(name) gid=N(name) groups=N(name),..." for each worker of the
+ * pool (the current one first), read from /proc, or "- uid=..." with what
+ * the next worker would run as when none runs (wpident.h). The errors carry
  * the HRESULTs and texts IIS's appcmd shows:
  *   800710d8 The object identifier does not represent a valid object.
  *   80070420 An instance of the service is already running.
@@ -22,6 +25,7 @@
  * serverAutoStart and autoStart say.
  */
 #include "daemon.h"
+#include "wpident.h"
 
 #include "common/log.h"
 #include "util/alloc.h"
@@ -191,7 +195,12 @@ static void answer(ad_daemon *d, char *line, ah_buf *out)
 		ah_buf_puts(out, E_PARAM);
 		return;
 	}
-	if (ah_strcaseeq(type, "SITE"))
+	if (ah_strcaseeq(type, "APPPOOL") && ah_strcaseeq(verb, "IDENTITY")) {
+		ad_pool *p = ad_pool_find(d, name);
+		if (p)
+			ad_wp_identity(out, d, p);
+		ah_buf_puts(out, p ? "OK" : E_NOT_VALID);
+	} else if (ah_strcaseeq(type, "SITE"))
 		ah_buf_puts(out, site_verb(d, verb, name));
 	else if (ah_strcaseeq(type, "APPPOOL"))
 		ah_buf_puts(out, pool_verb(d, verb, name));
@@ -201,7 +210,7 @@ static void answer(ad_daemon *d, char *line, ah_buf *out)
 
 static void reply(ad_daemon *d, ad_client *c, const char *text, size_t len)
 {
-	/* one short line: written blocking, within a second at most */
+	/* a few short lines: written blocking, within a second at most */
 	struct timeval tv = {1, 0};
 	int fl = fcntl(c->fd, F_GETFL);
 	if (fl >= 0)

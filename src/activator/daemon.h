@@ -9,6 +9,7 @@
  *   rlink.c     the router: starting it and the router channel
  *   pools.c     application pools: their workers, states and isolated files
  *   control.c   the control socket (appcmd start/stop/recycle, list wp)
+ *   wpident.c   what a pool's worker runs as (the control socket's IDENTITY)
  *
  * Everything runs in one thread around one epoll set; each object in the set
  * starts with its kind.

@@ -141,7 +141,9 @@ const cli_verb *cli_backup_verbs(void);
 typedef struct cli_prop {
 	const char *key;
 	const char *value;
-	bool hidden; /* usable as a filter, not shown */
+	bool hidden;    /* usable as a filter, not shown */
+	bool text_only; /* shown by /text:*, not in /xml (apphost's additions to
+			 * IIS's properties, which /xml keeps as IIS writes them) */
 } cli_prop;
 
 typedef struct cli_object {
@@ -161,6 +163,10 @@ typedef struct cli_objlist {
 	ah_arena *arena;
 	ah_section *sections[4];
 	size_t nsections;
+	/* APPPOOL: ask the running service what each pool's worker runs as
+	 * (workerIdentity), one request per pool; set by list when the output
+	 * or a filter needs it */
+	bool worker_identity;
 } cli_objlist;
 
 int cli_objlist_init(cli_objlist *l);
@@ -172,6 +178,8 @@ int cli_objlist_keep(cli_objlist *l, ah_section *s);
 /* Add a property (the value is copied into the list's arena). */
 int cli_object_prop(cli_objlist *l, cli_object *o, const char *key, const char *value,
 		    bool hidden);
+/* Add a property shown by /text:* but not by /xml (text_only). */
+int cli_object_prop_text(cli_objlist *l, cli_object *o, const char *key, const char *value);
 const char *cli_object_get(const cli_object *o, const char *key);
 
 /* Collect the objects of a type from the configuration (obj_sites.c,
@@ -189,6 +197,9 @@ const char *cli_state_site(const ah_elem *site);
 const char *cli_state_apppool(const ah_elem *pool);
 /* The state the running service reports, or NULL without a service (control.c). */
 const char *cli_control_state(const char *type, const char *name);
+/* What a pool's worker runs as ("uid=N(name) gid=N(name) groups=..."), as the
+ * running service reports it; NULL without a service. Heap memory (ah_free). */
+char *cli_control_identity(const char *name);
 
 /* ---- queries (query.c) -------------------------------------------------- */
 

@@ -214,13 +214,15 @@ int cli_list_wp(ah_buf *out, cli_args *a, const cli_kind *kind)
 	return status ? status : shown ? 0 : 1;
 }
 
+/* Set after one failed connection: the service is not asked again by this
+ * process (a list of many objects would wait for each). */
+static bool no_service;
+
 /* The runtime state of a site or pool as the running service reports it
  * (STATE SITE|APPPOOL <name>): one of Started, Stopped, Starting, Stopping,
- * Unknown; NULL when no service answers. After one failed connection the
- * service is not asked again by this process. */
+ * Unknown; NULL when no service answers. */
 const char *cli_control_state(const char *type, const char *name)
 {
-	static bool no_service;
 	static const char *const words[] = {"Started", "Stopped", "Starting", "Stopping",
 					    "Unknown"};
 	if (no_service)
@@ -240,4 +242,32 @@ const char *cli_control_state(const char *type, const char *name)
 	ah_buf_free(&req);
 	ah_buf_free(&answer);
 	return state;
+}
+
+/* What the pool's worker runs as (IDENTITY APPPOOL <name>): the text after
+ * the pid of the first data line, "uid=N(name) gid=N(name) groups=...",
+ * which is the current worker's, or what the next worker would run as when
+ * none runs (its pid is "-"). NULL when no service answers, or one that
+ * does not know the request. Heap memory (ah_free). */
+char *cli_control_identity(const char *name)
+{
+	if (no_service)
+		return NULL;
+	ah_buf req = AH_BUF_INIT, answer = AH_BUF_INIT, error = AH_BUF_INIT;
+	ah_buf_printf(&req, "IDENTITY APPPOOL %s\n", name);
+	char *ident = NULL;
+	size_t data = 0;
+	if (ah_buf_oom(&req) || ask(NULL, ah_buf_cstr(&req), &answer) != 0) {
+		no_service = true;
+	} else if (status_of(&error, &answer, &data) == 0 && data > 0) {
+		const char *s = ah_buf_cstr(&answer);
+		size_t n = strcspn(s, "\r\n");
+		const char *sp = memchr(s, ' ', n);
+		if (sp)
+			ident = ah_strndup(sp + 1, n - (size_t)(sp + 1 - s));
+	}
+	ah_buf_free(&req);
+	ah_buf_free(&answer);
+	ah_buf_free(&error); /* an older service does not know IDENTITY: no line */
+	return ident;
 }

@@ -108,6 +108,21 @@ done:
 	return status;
 }
 
+/* Whether the output or a filter shows what the pools' workers run as
+ * (costs one request to the service per pool). */
+static bool needs_worker_identity(const cli_args *a, const cli_kind *kind)
+{
+	static const char key[] = "workerIdentity";
+	if (kind->id != CLI_APPPOOL)
+		return false;
+	if (a->mode == CLI_OUT_DETAIL || (a->mode == CLI_OUT_ATTR && ah_strcaseeq(a->text_attr, key)))
+		return true;
+	for (size_t i = 0; i < a->nparams; i++)
+		if (ah_strcaseeq(a->params[i].name, key))
+			return true;
+	return false;
+}
+
 int cli_list_objects(ah_buf *out, cli_args *a, const cli_kind *kind)
 {
 	ah_config *cfg;
@@ -116,6 +131,7 @@ int cli_list_objects(ah_buf *out, cli_args *a, const cli_kind *kind)
 		return status;
 	cli_objlist l;
 	int rc = cli_objlist_init(&l);
+	l.worker_identity = needs_worker_identity(a, kind);
 	if (rc == 0)
 		rc = cli_collect(&l, cfg, kind);
 	if (rc < 0)

@@ -6,8 +6,41 @@
  * and /text:* show them: APPPOOL.NAME, PipelineMode (managedPipelineMode),
  * RuntimeVersion (managedRuntimeVersion; "" is "No Managed Code"), state.
  * Both come from the effective values, so applicationPoolDefaults apply.
+ *
+ * Then two that IIS's appcmd does not show, in /text:* only (not in /xml,
+ * which stays as IIS writes it; docs/appcmd/list.md):
+ *   applicationPoolSid  the SID of IIS APPPOOL\<name> (IIS's runtime
+ *                       property of that name; apphost/sid.h)
+ *   workerIdentity      what the pool's worker runs as, from the running
+ *                       apphostd (IDENTITY APPPOOL, docs/server.md): the
+ *                       current worker, else what the next one would run
+ *                       as; empty and not shown without a service; asked
+ *                       only when the output or a filter needs it
  */
 #include "cli.h"
+
+#include "apphost/sid.h"
+
+static int identity_props(cli_objlist *l, cli_object *o, const char *name)
+{
+	char sid[AH_SID_MAX];
+	int rc = ah_apppool_sid(sid, name);
+	if (rc == AH_ENOMEM)
+		return rc;
+	if (rc < 0) /* a name that is not UTF-8 has no SID: no line */
+		ah_error_clear();
+	else if ((rc = cli_object_prop_text(l, o, "applicationPoolSid", sid)) < 0)
+		return rc;
+	if (!l->worker_identity)
+		return 0;
+	/* without a service the value is empty and not shown, so that
+	 * /text:workerIdentity prints an empty line rather than an error */
+	char *who = cli_control_identity(name);
+	rc = who ? cli_object_prop_text(l, o, "workerIdentity", who)
+		 : cli_object_prop(l, o, "workerIdentity", "", true);
+	ah_free(who);
+	return rc;
+}
 
 int cli_collect_apppools(cli_objlist *l, ah_config *cfg, const cli_kind *kind)
 {
@@ -35,6 +68,8 @@ int cli_collect_apppools(cli_objlist *l, ah_config *cfg, const cli_kind *kind)
 					     ah_elem_get(pool, "managedRuntimeVersion"), false);
 		if (!rc)
 			rc = cli_object_prop(l, o, "state", cli_state_apppool(pool), false);
+		if (!rc)
+			rc = identity_props(l, o, ah_elem_get(pool, "name"));
 		o->id = cli_object_get(o, "APPPOOL.NAME");
 	}
 	return rc;

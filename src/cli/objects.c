@@ -124,6 +124,14 @@ int cli_object_prop(cli_objlist *l, cli_object *o, const char *key, const char *
 	return 0;
 }
 
+int cli_object_prop_text(cli_objlist *l, cli_object *o, const char *key, const char *value)
+{
+	int rc = cli_object_prop(l, o, key, value, false);
+	if (rc == 0)
+		o->props[o->nprops - 1].text_only = true;
+	return rc;
+}
+
 const cli_object *cli_objlist_find(const cli_objlist *l, const char *id)
 {
 	for (size_t i = 0; i < l->n; i++)

@@ -7,7 +7,8 @@
  *   </appcmd>
  *
  * One element per object, named after its type, with its synthetic
- * properties as attributes in their fixed order. With /config (or
+ * properties as attributes in their fixed order (those IIS has: apphost's
+ * additions, such as an APPPOOL's applicationPoolSid, are left out). With /config (or
  * /config:*) the object's configuration element is nested inside, written
  * by the common printer (out_config.c). Indentation is 4 spaces per level.
  * This is the format `/in` reads back.
@@ -28,7 +29,7 @@ void cli_xml_object(ah_buf *out, const cli_object *o, int config)
 {
 	ah_buf_printf(out, "    <%s", o->kind->name);
 	for (size_t i = 0; i < o->nprops; i++) {
-		if (o->props[i].hidden)
+		if (o->props[i].hidden || o->props[i].text_only)
 			continue;
 		ah_buf_printf(out, " %s=\"", o->props[i].key);
 		cli_xml_escape(out, o->props[i].value);

@@ -136,6 +136,24 @@ webserver_defaults() {
 		"$SRC/etc/applicationHost.config"
 }
 
+# What a process runs as, as IDENTITY APPPOOL writes it (docs/server.md), built
+# from /proc/PID/status and getent: ids without an entry in the virtual-account
+# range are POOL's IIS APPPOOL\POOL.
+name_of() { # name_of passwd|group ID POOL: "ID(name)", as id(1) writes it
+	local n
+	n=$(getent "$1" "$2" | cut -d: -f1)
+	if [ -n "$n" ]; then echo "$2($n)"
+	elif [ "$2" -ge 61184 ] && [ "$2" -le 65519 ]; then echo "$2(IIS APPPOOL\\$3)"
+	else echo "$2"; fi
+}
+identity_of() { # identity_of PID POOL: "uid=… gid=… groups=…" from /proc/PID/status
+	local u g gs x out=""
+	u=$(awk '/^Uid:/ { print $2 }' "/proc/$1/status")
+	g=$(awk '/^Gid:/ { print $2 }' "/proc/$1/status")
+	gs=$(awk '/^Groups:/ { $1 = ""; print }' "/proc/$1/status")
+	for x in $gs; do out="$out,$(name_of group "$x" "$2")"; done
+	echo "uid=$(name_of passwd "$u" "$2") gid=$(name_of group "$g" "$2") groups=${out#,}"
+}
 router_pid() {
 	pgrep -P "$DPID" -x apphost-router || pgrep -P "$DPID" -f "$ROUTER" | head -n1
 }

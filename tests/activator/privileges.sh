@@ -3,7 +3,9 @@
 # root) with no_new_privs and no capabilities; each ApplicationPoolIdentity
 # pool's worker as its own dynamic uid (61184-65519, from the pool name),
 # NetworkService as iis-networkservice, LocalSystem as root with a warning; and
-# apphostd started as another user runs everything as that user.
+# apphostd started as another user runs everything as that user. IDENTITY
+# APPPOOL tells each of these as /proc shows it (and, for a pool without a
+# worker under a non-root apphostd, apphostd's own ids).
 . "$(dirname "$0")/lib.sh"
 
 P=$(freeport)
@@ -62,6 +64,11 @@ ns=$(id -u iis-networkservice)
 [ "$(field "$(worker_pid Net)" Uid)" = "$ns $ns $ns $ns" ] || fail "NetworkService worker"
 [ "$(field "$(worker_pid Sys)" Uid)" = "0 0 0 0" ] || fail "LocalSystem worker"
 grep -q "application pool 'Sys' runs as LocalSystem" "$LOG" || fail "no LocalSystem warning"
+for pool in Net Sys; do
+	pid=$(worker_pid "$pool")
+	[ "$(ctl IDENTITY APPPOOL "$pool")" = "$pid $(identity_of "$pid" "$pool")"$'\n'"OK" ] ||
+		fail "IDENTITY APPPOOL $pool: '$(ctl IDENTITY APPPOOL "$pool")'"
+done
 pass "NetworkService runs as iis-networkservice; LocalSystem as root, with a warning"
 nob=$(id -u nobody)
 
@@ -82,6 +89,16 @@ grep -q "apphostd is not running as root" "$LOG" || fail "no warning when not ro
 expect 200 127.0.0.1 "$P" x.test / "pool=Alpha" "uid=$nob"
 rp=$(router_pid)
 [ "$(field "$rp" Uid)" = "$nob $nob $nob $nob" ] || fail "the router of a non-root apphostd"
+# Beta stopped: no worker, so IDENTITY tells what the next one would run as
+[ "$("$ACTOOL" ctl "$RUN2/control.sock" "STOP APPPOOL Beta")" = OK ] || fail "STOP APPPOOL Beta"
+for pool in Alpha Beta; do
+	out=$("$ACTOOL" ctl "$RUN2/control.sock" "IDENTITY APPPOOL $pool")
+	pid=${out%% *}
+	case $pool:$pid in Alpha:[0-9]* | Beta:-) ;; *) fail "IDENTITY APPPOOL $pool: '$out'" ;; esac
+	[ "$pid" = - ] && pid=$DPID # no worker: it would run as apphostd does
+	[ "$out" = "${out%% *} $(identity_of "$pid" "$pool")"$'\n'"OK" ] ||
+		fail "IDENTITY APPPOOL $pool of a non-root apphostd: '$out'"
+done
 pass "apphostd as nobody: the router and the workers run as nobody, with a warning"
 
 grep -qE "AddressSanitizer|runtime error" "$LOG" && fail "errors in the log"

@@ -3,7 +3,8 @@
 # sites in two pools on one port, told apart by host; an unknown host; a
 # pool stopped and started; a binding added on a new port without a
 # restart; the W3C log folders (siteDefaults' directory with %SystemDrive%,
-# a site's own), made by apphostd for the worker's user. Runs when the worker is built (tests/CMakeLists.txt); the sixth
+# a site's own), made by apphostd for the worker's user; what each worker
+# runs as (IDENTITY APPPOOL, appcmd's workerIdentity and applicationPoolSid). Runs when the worker is built (tests/CMakeLists.txt); the sixth
 # argument names it.
 . "$(dirname "$0")/lib.sh"
 WORKER=$6
@@ -55,6 +56,52 @@ for pool in PoolA PoolB; do
 	u=$(sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")
 	[ "$u" -ge 61184 ] && [ "$u" -le 65519 ] || fail "$pool's worker runs as uid $u"
 done
+# IDENTITY APPPOOL (the control socket) and appcmd's workerIdentity: what the
+# worker really runs as, checked against /proc and the user and group
+# databases (identity_of, lib.sh); ids without an entry are the pool's
+# virtual account.
+sid_of() { # sid_of POOL: S-1-5-82- and the SHA-1 of the lower-cased UTF-16LE name
+	local h i w
+	h=$(printf '%s' "${1,,}" | iconv -f UTF-8 -t UTF-16LE | sha1sum | cut -c1-40)
+	printf 'S-1-5-82'
+	for i in 0 8 16 24 32; do
+		w=${h:$i:8}
+		printf -- '-%u' "0x${w:6:2}${w:4:2}${w:2:2}${w:0:2}"
+	done
+}
+uid_a=$(awk '/^Uid:/ { print $2 }' "/proc/$(worker_pid PoolA)/status")
+for pool in PoolA PoolB; do
+	pid=$(worker_pid "$pool")
+	want=$(identity_of "$pid" "$pool")
+	case $want in "uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")(IIS APPPOOL\\$pool) "*) ;;
+	*) fail "$pool's worker: a uid of another account: $want" ;; esac
+	out=$(ctl IDENTITY APPPOOL "$pool")
+	[ "$out" = "$pid $want"$'\n'"OK" ] || fail "IDENTITY APPPOOL $pool: '$out', want '$pid $want'"
+done
+[ "$(ctl IDENTITY APPPOOL NoSuchPool)" = "ERROR 800710d8 The object identifier does not represent a valid object." ] ||
+	fail "IDENTITY APPPOOL of an unknown pool: $(ctl IDENTITY APPPOOL NoSuchPool)"
+pass "IDENTITY APPPOOL shows the uid, gid and groups the worker runs as, from /proc"
+if [ -n "${AH_APPCMD:-}" ] && [ -x "$AH_APPCMD" ]; then
+	appcmd() {
+		APPHOST_RUN_DIR=$RUN APPHOST_CONFIG_DIR=$CFG APPHOST_SCHEMA_DIR=$SRC/schema \
+			"$AH_APPCMD" "$@" 2>&1 || true
+	}
+	pid=$(worker_pid PoolA)
+	want=$(identity_of "$pid" PoolA)
+	out=$(appcmd list apppool PoolA /text:* | sed -n 5,7p)
+	exp="  state: Started
+  applicationPoolSid: $(sid_of PoolA)
+  workerIdentity: $want"
+	[ "$out" = "$exp" ] || fail "appcmd list apppool /text:*: '$out', want '$exp'"
+	[ "$(appcmd list apppool PoolB /text:workerIdentity)" = "$(identity_of "$(worker_pid PoolB)" PoolB)" ] ||
+		fail "appcmd /text:workerIdentity: $(appcmd list apppool PoolB /text:workerIdentity)"
+	appcmd list apppool PoolA /xml | grep -q 'workerIdentity\|applicationPoolSid' &&
+		fail "appcmd /xml shows apphost's additions: $(appcmd list apppool PoolA /xml)"
+	[ "$(appcmd list apppool PoolA)" = 'APPPOOL "PoolA" (MgdVersion:,MgdMode:Integrated,state:Started)' ] ||
+		fail "appcmd list apppool: $(appcmd list apppool PoolA)"
+	pass "appcmd list apppool /text:* shows the pool's SID and what its worker runs as"
+fi
+
 logged() { # logged FOLDER TEXT: a W3C log file in FOLDER has TEXT
 	cat "$1"/u_ex*.log 2>/dev/null | grep -q "$2"
 }
@@ -92,6 +139,12 @@ pass "a pipelined request for another pool's application of the same site goes t
 
 [ "$(ctl STOP APPPOOL PoolA)" = "OK" ] || fail "STOP APPPOOL"
 expect 503 127.0.0.1 "$P" a.test /hello.txt
+# no worker: what the next one would run as (the pool's account), no pid
+no_worker() { [ -z "$(worker_pid PoolA)" ]; }
+eventually 10 no_worker || fail "PoolA's worker did not stop: $(ctl LIST WP)"
+out=$(ctl IDENTITY APPPOOL PoolA)
+case $out in "- uid=$uid_a(IIS APPPOOL\PoolA) "*$'\n'OK) ;;
+*) fail "IDENTITY APPPOOL of a stopped pool: '$out'" ;; esac
 [ "$(ctl START APPPOOL PoolA)" = "OK" ] || fail "START APPPOOL"
 expect 200 127.0.0.1 "$P" a.test /hello.txt "hello from a"
 pass "stop and start with the real worker"
