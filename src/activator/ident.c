@@ -3,11 +3,15 @@
 
 #include "common/log.h"
 #include "util/alloc.h"
+#include "util/buf.h"
+#include "util/fs.h"
+#include "util/map.h"
 #include "util/str.h"
 
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,25 +33,98 @@ static int by_name(const void *a, const void *b)
 	return strcasecmp(x->name, y->name);
 }
 
-/* A number is taken when an earlier pool has it or an account (group) has. */
-static bool taken(unsigned id, const unsigned *given, size_t n, bool group)
+static char *registry_path;
+
+void ad_ident_registry(const char *path)
+{
+	ah_free(registry_path);
+	registry_path = path ? ah_strdup(path) : NULL;
+}
+
+/*
+ * The registry of the numbers given: "<u|g> <number> <pool name>" lines.
+ * names maps a pool name (case-insensitively) to its number + 1 for kind;
+ * owner maps a number, as text, to the name that holds it. Both borrow
+ * their keys from text, which the caller frees.
+ */
+typedef struct registry {
+	char *text;
+	ah_map names, owners;
+	char (*numbers)[12];
+	size_t n;
+} registry;
+
+static void registry_load(registry *r, char kind)
+{
+	memset(r, 0, sizeof(*r));
+	ah_map_init(&r->names, true);
+	ah_map_init(&r->owners, false);
+	size_t len;
+	if (!registry_path || ah_fs_read(&r->text, &len, NULL, registry_path) < 0)
+		return;
+	size_t lines = 1;
+	for (size_t i = 0; i < len; i++)
+		lines += r->text[i] == '\n';
+	r->numbers = ah_calloc(lines, sizeof(*r->numbers));
+	for (char *line = r->text, *next; r->numbers && line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		unsigned long id;
+		int used = 0;
+		if (line[0] != kind || sscanf(line + 1, " %lu %n", &id, &used) != 1 || !used ||
+		    id < AD_DYNAMIC_UID_MIN || id > AD_DYNAMIC_UID_MAX || !line[1 + used])
+			continue;
+		const char *name = line + 1 + used;
+		snprintf(r->numbers[r->n], sizeof(r->numbers[r->n]), "%lu", id);
+		if (ah_map_get(&r->owners, r->numbers[r->n]) || ah_map_get(&r->names, name))
+			continue; /* the first line of a number or a name counts */
+		ah_map_put(&r->owners, r->numbers[r->n], (void *)name);
+		ah_map_put(&r->names, name, (void *)(uintptr_t)(id + 1));
+		r->n++;
+	}
+}
+
+static void registry_free(registry *r)
+{
+	ah_map_free(&r->names);
+	ah_map_free(&r->owners);
+	ah_free(r->numbers);
+	ah_free(r->text);
+}
+
+/* A number is taken when an earlier pool has it, the registry gives it to
+ * another pool (it may own files still), or an account (group) has it. */
+static bool taken(unsigned id, const unsigned *given, size_t n, const registry *r,
+		  const char *pool, bool group)
 {
 	for (size_t i = 0; i < n; i++)
 		if (given[i] == id)
 			return true;
+	char num[12];
+	snprintf(num, sizeof(num), "%u", id);
+	const char *owner = ah_map_get(&r->owners, num);
+	if (owner && !ah_strcaseeq(owner, pool))
+		return true;
 	return group ? getgrgid((gid_t)id) != NULL : getpwuid((uid_t)id) != NULL;
 }
 
 /*
  * Number the pools that all_pools or their identity selects, in name order:
- * each gets its hash, or the next number no earlier pool and no account
- * (group when group) holds. ids[i] for m->pools[i]; 0 when not numbered.
+ * each keeps the number the registry gives it, else gets its hash, or the
+ * next number no earlier pool, no other registered pool and no account
+ * (group when group) holds; new numbers are added to the registry, so that a
+ * pool keeps its number (and the files it owns) whatever pools come later.
+ * ids[i] for m->pools[i]; 0 when not numbered.
  */
 static void number_pools(const ad_model *m, unsigned *ids, bool group)
 {
 	const ad_pool_def **order = ah_calloc(m->npools ? m->npools : 1, sizeof(*order));
 	unsigned *given = ah_calloc(m->npools ? m->npools : 1, sizeof(*given));
 	memset(ids, 0, m->npools * sizeof(*ids));
+	registry r;
+	registry_load(&r, group ? 'g' : 'u');
+	ah_buf added = AH_BUF_INIT;
 	if (!order || !given) {
 		for (size_t i = 0; i < m->npools; i++)
 			ids[i] = ad_apppool_uid_hash(m->pools[i].name);
@@ -60,16 +137,49 @@ static void number_pools(const ad_model *m, unsigned *ids, bool group)
 	qsort(order, n, sizeof(*order), by_name);
 	const unsigned span = AD_DYNAMIC_UID_MAX - AD_DYNAMIC_UID_MIN + 1;
 	for (size_t k = 0; k < n; k++) {
-		unsigned first = ad_apppool_uid_hash(order[k]->name), u = first;
-		for (unsigned tries = 0; tries < span && taken(u, given, k, group); tries++)
-			u = u == AD_DYNAMIC_UID_MAX ? AD_DYNAMIC_UID_MIN : u + 1;
-		if (u != first)
-			ad_log(AD_LOG_NOTICE, "application pool '%s': %s %u is taken; it gets %u",
-			       order[k]->name, group ? "the pool group's gid" : "uid", first, u);
+		const char *name = order[k]->name;
+		uintptr_t reg = (uintptr_t)ah_map_get(&r.names, name);
+		unsigned first = ad_apppool_uid_hash(name), u = first;
+		bool known = false;
+		if (reg) {
+			u = (unsigned)(reg - 1);
+			known = true;
+			for (size_t i = 0; i < k && known; i++)
+				known = given[i] != u;
+		}
+		if (!known) {
+			u = first;
+			for (unsigned tries = 0; tries < span && taken(u, given, k, &r, name, group);
+			     tries++)
+				u = u == AD_DYNAMIC_UID_MAX ? AD_DYNAMIC_UID_MIN : u + 1;
+			if (u != first)
+				ad_log(AD_LOG_NOTICE, "application pool '%s': %s %u is taken; it gets %u",
+				       name, group ? "the pool group's gid" : "uid", first, u);
+			if (!strchr(name, '\n'))
+				ah_buf_printf(&added, "%c %u %s\n", group ? 'g' : 'u', u, name);
+		}
 		given[k] = u;
 		ids[order[k] - m->pools] = u;
 	}
+	if (registry_path && added.len && !ah_buf_oom(&added)) {
+		ah_buf all = AH_BUF_INIT;
+		char *old = NULL;
+		size_t oldlen = 0;
+		if (ah_fs_read(&old, &oldlen, NULL, registry_path) == 0)
+			ah_buf_put(&all, old, oldlen);
+		if (all.len && all.ptr[all.len - 1] != '\n')
+			ah_buf_puts(&all, "\n");
+		ah_buf_put(&all, added.ptr, added.len);
+		if (ah_buf_oom(&all) ||
+		    ah_fs_write_atomic(registry_path, all.ptr, all.len, 0644) < 0)
+			ad_log(AD_LOG_WARN, "cannot write the pool number registry %s: %s",
+			       registry_path, strerror(errno));
+		ah_free(old);
+		ah_buf_free(&all);
+	}
 out:
+	ah_buf_free(&added);
+	registry_free(&r);
 	ah_free(order);
 	ah_free(given);
 }

@@ -10,7 +10,10 @@
  *                               entry; its primary group is the pool group.
  *                               Two pools whose numbers collide, or a number
  *                               an existing account holds, move to the next
- *                               free number (pools in name order)
+ *                               free number (pools in name order), and the
+ *                               registry (ad_ident_registry) keeps every
+ *                               number given, so a pool keeps its number
+ *                               whatever pools are added or removed later
  *     LocalService              the system user iis-localservice, without
  *                               outbound network (a network namespace of
  *                               its own with only loopback)
@@ -50,6 +53,13 @@
 /* The first-choice uid of an ApplicationPoolIdentity pool, and the
  * first-choice gid of every pool's own group. */
 uid_t ad_apppool_uid_hash(const char *pool);
+
+/* The registry of the numbers given (DESIGN.md §3: collisions are resolved
+ * through a file under the configuration folder, <config dir>/apppool-ids):
+ * "u <uid> <pool>" and "g <gid> <pool>" lines, appended to when a pool gets
+ * a number for the first time, never rewritten otherwise. NULL: none (apphostd
+ * not root: the numbers are not used). */
+void ad_ident_registry(const char *path);
 
 /* uids for every ApplicationPoolIdentity pool of m (uids[i] for
  * m->pools[i]; 0 for the other pools). uids is m->npools long. */

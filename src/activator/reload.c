@@ -133,6 +133,12 @@ static void sync_pools(ad_daemon *d)
 		return;
 	}
 	ad_system_accounts(d->is_root);
+	if (d->is_root) {
+		ah_buf reg = AH_BUF_INIT;
+		ah_buf_printf(&reg, "%s/apppool-ids", d->cfg_opts.config_dir);
+		ad_ident_registry(ah_buf_oom(&reg) ? NULL : ah_buf_cstr(&reg));
+		ah_buf_free(&reg);
+	}
 	ad_apppool_uids(m, uids);
 	ad_pool_gids(m, gids);
 	for (ad_pool *p = d->pools; p; p = p->next)

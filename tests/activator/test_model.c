@@ -197,12 +197,70 @@ static void test_uids(void **state)
 	assert_false(c.change);
 }
 
+/* The registry keeps a pool's number when a pool that sorts before it, with
+ * the same first choice, comes later (DESIGN.md §3): its files stay its. */
+static void test_registry(void **state)
+{
+	(void)state;
+	char a[16] = "", b[16] = "";
+	static char names[65536][16];
+	for (int i = 0; i < 100000 && !a[0]; i++) {
+		char n[16];
+		snprintf(n, sizeof(n), "pool%d", i);
+		uid_t h = ad_apppool_uid_hash(n);
+		if (names[h][0] && strcasecmp(n, names[h]) < 0) {
+			snprintf(a, sizeof(a), "%s", n); /* a sorts first */
+			snprintf(b, sizeof(b), "%s", names[h]);
+		}
+		if (!names[h][0])
+			snprintf(names[h], sizeof(names[h]), "%s", n);
+	}
+	assert_true(a[0]);
+	char dir[] = "/tmp/ah-registry.XXXXXX", path[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/apppool-ids", dir);
+	ad_ident_registry(path);
+	ad_pool_def first[1] = {{.name = b, .identity = AD_ID_APPPOOL}};
+	ad_model m1 = {.pools = first, .npools = 1};
+	uid_t u1[1];
+	ad_apppool_uids(&m1, u1);
+	assert_int_equal(u1[0], ad_apppool_uid_hash(b));
+	ad_pool_def both[2] = {{.name = a, .identity = AD_ID_APPPOOL},
+			       {.name = b, .identity = AD_ID_APPPOOL}};
+	ad_model m2 = {.pools = both, .npools = 2};
+	uid_t u2[2];
+	ad_apppool_uids(&m2, u2);
+	assert_int_equal(u2[1], u1[0]); /* b keeps its number */
+	assert_int_not_equal(u2[0], u2[1]);
+	/* the registry says so, and a removed pool's number is not given away */
+	char *text;
+	size_t len;
+	assert_int_equal(ah_fs_read(&text, &len, NULL, path), 0);
+	char line[64];
+	snprintf(line, sizeof(line), "u %u %s\n", (unsigned)u1[0], b);
+	assert_non_null(strstr(text, line));
+	snprintf(line, sizeof(line), "u %u %s\n", (unsigned)u2[0], a);
+	assert_non_null(strstr(text, line));
+	ah_free(text);
+	ad_model m3 = {.pools = both, .npools = 1}; /* b removed */
+	uid_t u3[1];
+	ad_apppool_uids(&m3, u3);
+	assert_int_equal(u3[0], u2[0]);
+	ad_ident_registry(NULL);
+	unlink(path);
+	rmdir(dir);
+	/* without a registry: name order decides, as before */
+	ad_apppool_uids(&m2, u2);
+	assert_int_equal(u2[0], ad_apppool_uid_hash(a));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timespan),
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_uids),
+		cmocka_unit_test(test_registry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
