@@ -39,6 +39,14 @@ typedef struct ad_worker {
 	bool ready;           /* READY received and the router told */
 	bool stopping;        /* SHUTDOWN or RECYCLE sent */
 	uint64_t deadline_ms; /* startup or shutdown time limit */
+	uint64_t started_ms;
+	uint64_t ping_at_ms;  /* when to send the next PING */
+	uint64_t pong_due_ms; /* a PING is unanswered: its pingResponseTime */
+	uint32_t requests;    /* the worker's statistics, from its last PONG */
+	uint32_t active;
+	uint32_t idle_ms;
+	bool recycling;       /* a recycle of this worker was started */
+	bool killed;          /* killed by apphostd for a failure (ping) */
 	struct ad_worker *next;
 } ad_worker;
 
@@ -51,6 +59,9 @@ typedef struct ad_pool {
 	char *config_path;
 	uint64_t fingerprint;
 	uint64_t restart_at_ms; /* AlwaysRunning: when to start again */
+	uint64_t fail_since_ms; /* rapid-fail protection: the window's start */
+	uint32_t fail_count;    /* crashes in that window */
+	int64_t sched_checked;  /* periodicRestart/schedule: checked up to (epoch s) */
 	bool seen;
 	struct ad_pool *next;
 } ad_pool;
@@ -107,6 +118,7 @@ typedef struct ad_daemon {
 	char *src;             /* applicationHost.config's text while a change is applied */
 	size_t src_len;
 	uint64_t now_ms;
+	uint32_t idle_minute_ms; /* 60000; APPHOSTD_IDLE_MINUTE_MS for tests */
 	bool stopping;
 } ad_daemon;
 
@@ -150,6 +162,9 @@ ad_pool *ad_pool_find(ad_daemon *d, const char *name);
 int ad_pool_start(ad_daemon *d, ad_pool *p);        /* appcmd start apppool */
 int ad_pool_stop(ad_daemon *d, ad_pool *p);         /* appcmd stop apppool */
 int ad_pool_recycle(ad_daemon *d, ad_pool *p);      /* appcmd recycle apppool */
+/* Recycle for a reason (an AD_RECYCLE_* flag): its event is logged when
+ * recycling/@logEventOnRecycle has the flag. */
+int ad_pool_recycle_why(ad_daemon *d, ad_pool *p, int why);
 void ad_pool_demand(ad_daemon *d, ad_pool *p);      /* the router has requests */
 int ad_pool_write_config(ad_daemon *d, ad_pool *p); /* the isolated file */
 void ad_pool_retire(ad_daemon *d, ad_pool *p);      /* removed from the config */

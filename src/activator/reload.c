@@ -141,14 +141,8 @@ static void sync_pools(ad_daemon *d)
 		ad_pool_creds(&p->creds, def, uids[i], d->is_root);
 		if (p->fingerprint != def->fingerprint) {
 			p->fingerprint = def->fingerprint;
-			if (p->worker && !def->no_rotation_on_change) {
-				ad_log(AD_LOG_NOTICE, "The worker processes serving application pool "
-						      "'%s' are being recycled due to 1 or more "
-						      "configuration changes in the application pool "
-						      "properties which necessitate a restart of the "
-						      "processes.", p->name);
-				ad_pool_recycle(d, p);
-			}
+			if (p->worker && !def->no_rotation_on_change)
+				ad_pool_recycle_why(d, p, AD_RECYCLE_CONFIG); /* event 5080 */
 		}
 	}
 	ah_free(uids);

@@ -33,7 +33,10 @@
  * Worker channel (apphostd <-> worker, fd APPHOST_WORKER_FD): two bytes,
  * version and type.
  *
- *   worker -> apphostd   1 READY (connections may be handed over), 2 PONG
+ *   worker -> apphostd   1 READY (connections may be handed over),
+ *                        2 PONG + u32 requests begun since the worker started,
+ *                        u32 requests in progress, u32 ms since the last
+ *                        request began or ended (14 bytes in all)
  *   apphostd -> worker   16 PING, 17 SHUTDOWN, 18 RECYCLE, 19 CONFIG_CHANGED
  *
  * Connection handoff (router <-> worker, fd APPHOST_CONN_FD): a 16-byte
@@ -41,7 +44,9 @@
  * socket in SCM_RIGHTS:
  *
  *   0  u8  version = 1
- *   1  u8  flags: bit0 TLS (later), bit1 the client is local (loopback)
+ *   1  u8  flags: bit0 TLS (later), bit1 the client is local (loopback),
+ *              bit2 AGAIN (worker -> router: given back by a stopping
+ *              worker between requests; it may route to the same pool)
  *   2  u16 app path length
  *   4  u32 site id
  *   8  u16 peer address length      ("127.0.0.1:51234", "[::1]:51234")
@@ -92,6 +97,7 @@ enum ad_wmsg {
 #define AD_HANDOFF_MAX (AD_HANDOFF_HDR + 3 * 4096 + AD_HANDOFF_HEAD_MAX)
 #define AD_HANDOFF_TLS 0x01
 #define AD_HANDOFF_LOCAL 0x02
+#define AD_HANDOFF_AGAIN 0x04 /* given back by a stopping worker: route anew */
 
 /* A message being built. Fields that do not fit set `bad`. */
 typedef struct ad_msg {

@@ -123,6 +123,9 @@ static void dispatch(rt_router *r, struct epoll_event *ev)
 	case RT_K_LINK:
 		rt_link_event(r);
 		break;
+	case RT_K_DRAIN:
+		rt_drain_event(r, ev->data.ptr, ev->events);
+		break;
 	}
 }
 

@@ -7,7 +7,10 @@
  * full queue answer 503.
  *
  * The handoff socket is also read: a worker gives back a keep-alive
- * connection whose next request belongs to another pool.
+ * connection whose next request belongs to another pool, or, when it is
+ * stopping, any keep-alive connection between requests (flag AGAIN): that
+ * one may route to the same pool, whose next worker gets it. When the pool
+ * stops using a worker, its end is drained (rt_drain) rather than closed.
  */
 #include "router.h"
 
@@ -101,11 +104,78 @@ void rt_pools_retry_demands(rt_router *r)
 			p->demand_unsent = rt_link_demand(r, p) < 0;
 }
 
+/* The connections given back on fd; from: the pool they must not route
+ * to again (NULL: any). False when fd ended or broke. */
+static bool take_back_from(rt_router *r, int sock, rt_pool *from, const char *name)
+{
+	for (int i = 0; i < 64; i++) {
+		int fd;
+		ssize_t n = ad_recv(sock, r->msg, sizeof(r->msg), &fd, MSG_DONTWAIT);
+		if (n == -EAGAIN)
+			return true;
+		ad_handoff h;
+		if (n <= 0 || fd < 0 || ad_handoff_decode(&h, r->msg, (size_t)n) < 0) {
+			if (n != 0)
+				ad_log(AD_LOG_ERR, "malformed connection handoff from the worker "
+						   "of pool '%s'; no longer used", name);
+			if (fd >= 0)
+				close(fd);
+			return false;
+		}
+		rt_conn_returned(r, h.flags & AD_HANDOFF_AGAIN ? NULL : from, fd, h.head,
+				 h.head_len);
+	}
+	return true;
+}
+
+static void drain_end(rt_router *r, rt_drain *dr)
+{
+	epoll_ctl(r->ep, EPOLL_CTL_DEL, dr->fd, NULL);
+	close(dr->fd);
+	dr->fd = -1;
+	for (rt_drain **pd = &r->drains; *pd; pd = &(*pd)->next) {
+		if (*pd == dr) {
+			*pd = dr->next;
+			break;
+		}
+	}
+	dr->next = r->dead_drains;
+	r->dead_drains = dr;
+}
+
+void rt_drain_event(rt_router *r, rt_drain *dr, uint32_t events)
+{
+	if (dr->fd < 0)
+		return;
+	if ((events & EPOLLIN) && !take_back_from(r, dr->fd, NULL, "(stopping)")) {
+		drain_end(r, dr);
+		return;
+	}
+	if ((events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)) && !(events & EPOLLIN))
+		drain_end(r, dr);
+}
+
+/* Stop handing connections to the worker of fd; read what it gives back. */
+static void drain_start(rt_router *r, int fd)
+{
+	rt_drain *dr = ah_calloc(1, sizeof(*dr));
+	shutdown(fd, SHUT_WR);
+	if (!dr || rt_epoll(r, EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLRDHUP, dr) < 0) {
+		epoll_ctl(r->ep, EPOLL_CTL_DEL, fd, NULL);
+		close(fd);
+		ah_free(dr);
+		return;
+	}
+	dr->kind = RT_K_DRAIN;
+	dr->fd = fd;
+	dr->next = r->drains;
+	r->drains = dr;
+}
+
 void rt_pool_worker_gone(rt_router *r, rt_pool *p)
 {
 	if (p->fd >= 0) {
-		epoll_ctl(r->ep, EPOLL_CTL_DEL, p->fd, NULL);
-		close(p->fd);
+		drain_start(r, p->fd);
 		p->fd = -1;
 	}
 	p->want_out = false;
@@ -206,23 +276,8 @@ void rt_dispatch(rt_router *r, rt_conn *c, const char *pool)
 /* Connections given back by the worker. */
 static void take_back(rt_router *r, rt_pool *p)
 {
-	for (int i = 0; i < 64 && p->fd >= 0; i++) {
-		int fd;
-		ssize_t n = ad_recv(p->fd, r->msg, sizeof(r->msg), &fd, MSG_DONTWAIT);
-		if (n == -EAGAIN)
-			return;
-		ad_handoff h;
-		if (n <= 0 || fd < 0 || ad_handoff_decode(&h, r->msg, (size_t)n) < 0) {
-			if (n != 0)
-				ad_log(AD_LOG_ERR, "malformed connection handoff from the worker "
-						   "of pool '%s'; no longer used", p->name);
-			if (fd >= 0)
-				close(fd);
-			rt_pool_worker_gone(r, p);
-			return;
-		}
-		rt_conn_returned(r, p, fd, h.head, h.head_len);
-	}
+	if (!take_back_from(r, p->fd, p, p->name))
+		rt_pool_worker_gone(r, p);
 }
 
 void rt_pool_event(rt_router *r, rt_pool *p, uint32_t events)
@@ -241,8 +296,7 @@ static void pool_retire(rt_router *r, rt_pool *p)
 {
 	rt_pool_fail_queue(r, p);
 	if (p->fd >= 0) {
-		epoll_ctl(r->ep, EPOLL_CTL_DEL, p->fd, NULL);
-		close(p->fd);
+		drain_start(r, p->fd);
 		p->fd = -1;
 	}
 	p->demand_unsent = false;

@@ -21,7 +21,7 @@
 
 #include <stdint.h>
 
-enum rt_kind { RT_K_LISTEN = 1, RT_K_CONN, RT_K_POOL, RT_K_LINK };
+enum rt_kind { RT_K_LISTEN = 1, RT_K_CONN, RT_K_POOL, RT_K_LINK, RT_K_DRAIN };
 
 typedef struct rt_listener {
 	int kind;
@@ -70,6 +70,19 @@ typedef struct rt_pool {
 	struct rt_pool *next;
 } rt_pool;
 
+/*
+ * The handoff end of a worker the router no longer hands connections to
+ * (recycled, stopped, gone): its sending side is shut, so that the worker
+ * sees the end of its channel once it has taken what was sent, and it is
+ * read until the worker closes it, for the connections a stopping worker
+ * gives back between requests.
+ */
+typedef struct rt_drain {
+	int kind;
+	int fd;
+	struct rt_drain *next;
+} rt_drain;
+
 typedef struct rt_router {
 	int ep;
 	struct {
@@ -83,6 +96,8 @@ typedef struct rt_router {
 	rt_list reading, closing;
 	rt_conn *graveyard;      /* closed during this round of events */
 	rt_pool *dead_pools;     /* removed during this round of events */
+	rt_drain *drains;        /* worker ends being drained */
+	rt_drain *dead_drains;   /* ended during this round of events */
 	rt_listener *dead_listeners;
 	size_t nconns, max_conns;
 	uint64_t now_ms;
@@ -116,6 +131,7 @@ void rt_pool_fail_queue(rt_router *r, rt_pool *p);
 int rt_pools_sync(rt_router *r);
 rt_pool *rt_pool_find(rt_router *r, const char *name);
 void rt_pools_retry_demands(rt_router *r);
+void rt_drain_event(rt_router *r, rt_drain *dr, uint32_t events);
 
 /* link.c */
 void rt_link_event(rt_router *r);
