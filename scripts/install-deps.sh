@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libexpat1-dev libssl-dev libcmocka-dev libpam0g-dev
       libxml2-utils)
 pkgs+=(node-llhttp curl) # apphost-worker: llhttp's C sources; curl for its tests
-pkgs+=(wrk) # tests/activator/lifecycle.sh: recycles under load
+pkgs+=(wrk iproute2) # tests/activator/lifecycle.sh: recycles under load; ss
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(nginx-light apache2 hyperfine)
 fi

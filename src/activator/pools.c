@@ -6,6 +6,9 @@
  * (OnDemand), or at once for startMode="AlwaysRunning". It gets its worker
  * channel and its end of the connection handoff pair; apphostd keeps the
  * router's end, and gives it to the router when the worker says READY.
+ * With maxProcesses > 1 (a web garden) the pool gets that many workers at
+ * once, each with its own handoff pair; the router spreads connections
+ * round-robin across the ready ones.
  *
  *   stop      the router is told the pool is stopped (its requests get 503)
  *             and the worker is asked to shut down: it finishes what it was
@@ -75,6 +78,37 @@ ad_pool *ad_pool_find(ad_daemon *d, const char *name)
 		if (ah_strcaseeq(p->name, name))
 			return p;
 	return NULL;
+}
+
+/* A worker serving p or starting for it: not stopping. "Live" ones are
+ * not being replaced either. */
+static bool serving(const ad_worker *w, const ad_pool *p)
+{
+	return w->pool == p && !w->stopping;
+}
+
+static unsigned count_live(const ad_daemon *d, const ad_pool *p, bool ready)
+{
+	unsigned n = 0;
+	for (const ad_worker *w = d->workers; w; w = w->next)
+		if (serving(w, p) && !w->recycling && (!ready || w->ready))
+			n++;
+	return n;
+}
+
+bool ad_pool_has_worker(const ad_daemon *d, const ad_pool *p)
+{
+	for (const ad_worker *w = d->workers; w; w = w->next)
+		if (serving(w, p))
+			return true;
+	return false;
+}
+
+/* maxProcesses: 0 (one per NUMA node) is one here; at most AD_GARDEN_MAX. */
+static unsigned garden_size(const ad_pool *p)
+{
+	uint32_t n = p->def ? p->def->max_processes : 1;
+	return n < 1 ? 1 : n > AD_GARDEN_MAX ? AD_GARDEN_MAX : n;
 }
 
 ad_worker *ad_worker_by_pid(ad_daemon *d, pid_t pid)
@@ -218,8 +252,9 @@ int ad_pool_write_config(ad_daemon *d, ad_pool *p)
 	if (write_routes(d, p) < 0)
 		ad_log(AD_LOG_WARN, "application pool '%s': cannot write its routes file",
 		       p->name);
-	if (changed && p->worker && p->worker->ready)
-		send_worker(p->worker, AD_W_CONFIG_CHANGED);
+	for (ad_worker *w = d->workers; changed && w; w = w->next)
+		if (serving(w, p) && w->ready)
+			send_worker(w, AD_W_CONFIG_CHANGED);
 	return 0;
 }
 
@@ -328,6 +363,7 @@ static ad_worker *spawn_worker(ad_daemon *d, ad_pool *p)
 	}
 	w->kind = AD_K_WORKER;
 	w->pid = pid;
+	w->id = ++d->worker_ids ? d->worker_ids : ++d->worker_ids;
 	w->pool = p;
 	w->pool_name = ah_strdup(p->name);
 	w->chan = wc[0];
@@ -357,13 +393,9 @@ fail:
 /* w is no longer its pool's worker: the router stops using it. */
 static void worker_detach(ad_daemon *d, ad_worker *w)
 {
+	if (w->pool && !w->stopping && w->ready)
+		ad_router_worker_msg(d, AD_R_WORKER_GONE, w);
 	w->stopping = true;
-	ad_pool *p = w->pool;
-	if (p && p->worker == w) {
-		p->worker = NULL;
-		if (w->ready)
-			ad_router_pool_msg(d, AD_R_WORKER_GONE, p);
-	}
 	if (w->router_end >= 0) {
 		close(w->router_end);
 		w->router_end = -1;
@@ -401,19 +433,26 @@ static void pool_failed(ad_daemon *d, ad_pool *p)
 	ad_pool_stop(d, p);
 }
 
+/* Start workers until the pool has maxProcesses live ones. */
+static void pool_fill(ad_daemon *d, ad_pool *p)
+{
+	for (unsigned n = count_live(d, p, false); n < garden_size(p); n++)
+		if (!spawn_worker(d, p))
+			break;
+}
+
 void ad_pool_demand(ad_daemon *d, ad_pool *p)
 {
 	if (p->state != AD_STARTED) {
 		ad_router_pool_msg(d, AD_R_START_FAILED, p);
 		return;
 	}
-	if (p->worker) {
-		if (p->worker->ready) /* the router lost it: it learns why soon */
-			ad_router_pool_msg(d, AD_R_WORKER, p);
-		return;
-	}
-	p->worker = spawn_worker(d, p);
-	if (!p->worker)
+	/* a ready worker the router lost: it learns why soon */
+	for (ad_worker *w = d->workers; w; w = w->next)
+		if (serving(w, p) && w->ready)
+			ad_router_worker_msg(d, AD_R_WORKER, w);
+	pool_fill(d, p);
+	if (!ad_pool_has_worker(d, p))
 		ad_router_pool_msg(d, AD_R_START_FAILED, p);
 }
 
@@ -424,8 +463,8 @@ int ad_pool_start(ad_daemon *d, ad_pool *p)
 	p->state = AD_STARTED;
 	p->fail_count = 0;
 	ad_router_pool_msg(d, AD_R_POOL_STATE, p);
-	if (p->def && p->def->always_running && !p->worker)
-		p->worker = spawn_worker(d, p);
+	if (p->def && p->def->always_running)
+		pool_fill(d, p);
 	ad_log(AD_LOG_INFO, "application pool '%s' started", p->name);
 	return 0;
 }
@@ -480,32 +519,47 @@ int ad_pool_recycle(ad_daemon *d, ad_pool *p)
 	return ad_pool_recycle_why(d, p, AD_RECYCLE_ONDEMAND);
 }
 
+/* w is to be replaced: it serves until a successor is ready (overlapped),
+ * or stops now. */
+static void recycle_one(ad_daemon *d, ad_pool *p, ad_worker *w, int why)
+{
+	if (why != AD_RECYCLE_CONFIG)
+		recycle_event(p, w, why);
+	w->recycling = true;
+	ad_log(AD_LOG_INFO, "application pool '%s': worker process %ld is recycled", p->name,
+	       (long)w->pid);
+	if ((p->def && p->def->no_overlap) || !w->ready)
+		worker_stop(d, w, AD_W_RECYCLE);
+}
+
+/* The successors of the workers being recycled. */
+static void recycle_fill(ad_daemon *d, ad_pool *p)
+{
+	bool overlap = !(p->def && p->def->no_overlap);
+	if (overlap || (p->def && p->def->always_running))
+		pool_fill(d, p);
+	if (!overlap || count_live(d, p, false))
+		return;
+	ad_log(AD_LOG_ERR, "application pool '%s': the new worker could not start; the old one "
+			   "goes on serving",
+	       p->name);
+	for (ad_worker *w = d->workers; w; w = w->next)
+		if (serving(w, p))
+			w->recycling = false;
+}
+
 int ad_pool_recycle_why(ad_daemon *d, ad_pool *p, int why)
 {
 	if (p->state == AD_STOPPED)
 		return AH_ENOTFOUND;
-	ad_worker *old = p->worker;
-	if (!old)
+	if (!count_live(d, p, false))
 		return 0;
-	recycle_event(p, old, why);
-	old->recycling = true;
-	ad_log(AD_LOG_INFO, "application pool '%s': worker process %ld is recycled", p->name,
-	       (long)old->pid);
-	if ((p->def && p->def->no_overlap) || !old->ready) {
-		worker_stop(d, old, AD_W_RECYCLE);
-		if (p->def && p->def->always_running)
-			p->worker = spawn_worker(d, p);
-		return 0;
-	}
-	/* overlapped: the old worker keeps serving until the new one is ready */
-	ad_worker *w = spawn_worker(d, p);
-	if (!w) {
-		ad_log(AD_LOG_ERR, "application pool '%s': the new worker could not start; the old "
-				   "one goes on serving",
-		       p->name);
-		return 0;
-	}
-	p->worker = w;
+	if (why == AD_RECYCLE_CONFIG)
+		recycle_event(p, NULL, why);
+	for (ad_worker *w = d->workers; w; w = w->next)
+		if (serving(w, p) && !w->recycling)
+			recycle_one(d, p, w, why);
+	recycle_fill(d, p);
 	return 0;
 }
 
@@ -536,7 +590,8 @@ void ad_pool_retire(ad_daemon *d, ad_pool *p)
 	ah_free(p);
 }
 
-/* READY: the router gets the worker, and the worker it replaces stops. */
+/* READY: the router gets the worker, and a worker it replaces stops; once
+ * no successor is still starting, every one left. */
 static void worker_ready(ad_daemon *d, ad_worker *w)
 {
 	if (w->ready || w->stopping)
@@ -544,12 +599,17 @@ static void worker_ready(ad_daemon *d, ad_worker *w)
 	w->ready = true;
 	w->deadline_ms = 0;
 	ad_pool *p = w->pool;
-	if (!p || p->worker != w)
+	if (!p)
 		return;
-	ad_router_pool_msg(d, AD_R_WORKER, p);
-	for (ad_worker *o = d->workers; o; o = o->next)
-		if (o != w && o->pool == p && !o->stopping)
+	ad_router_worker_msg(d, AD_R_WORKER, w);
+	bool all = count_live(d, p, false) == count_live(d, p, true);
+	for (ad_worker *o = d->workers; o; o = o->next) {
+		if (o != w && serving(o, p) && o->recycling) {
 			worker_stop(d, o, AD_W_RECYCLE);
+			if (!all)
+				break;
+		}
+	}
 }
 
 static void untrusted(ad_daemon *d, ad_worker *w)
@@ -596,11 +656,12 @@ static void worker_pong(ad_daemon *d, ad_worker *w, const uint8_t *m)
 	w->active = get32(m + 6);
 	w->idle_ms = get32(m + 10);
 	ad_pool *p = w->pool;
-	if (!p || !p->def || p->worker != w || w->stopping || !w->ready)
+	if (!p || !p->def || w->stopping || w->recycling || !w->ready)
 		return;
 	const ad_pool_def *def = p->def;
-	if (def->restart_requests && w->requests >= def->restart_requests && !w->recycling) {
-		ad_pool_recycle_why(d, p, AD_RECYCLE_REQUESTS);
+	if (def->restart_requests && w->requests >= def->restart_requests) {
+		recycle_one(d, p, w, AD_RECYCLE_REQUESTS);
+		recycle_fill(d, p);
 		return;
 	}
 	if (def->idle_ms && !w->active && w->idle_ms >= idle_limit(d, def)) {
@@ -643,7 +704,7 @@ void ad_worker_event(ad_daemon *d, ad_worker *w, uint32_t events)
 void ad_worker_exited(ad_daemon *d, ad_worker *w, int status)
 {
 	ad_pool *p = w->pool;
-	bool current = p && p->worker == w;
+	bool current = p && !w->stopping;
 	bool crashed = !w->stopping || w->killed;
 	if (!w->stopping) {
 		unsigned code = WIFEXITED(status) ? (unsigned)WEXITSTATUS(status)
@@ -657,17 +718,23 @@ void ad_worker_exited(ad_daemon *d, ad_worker *w, int status)
 		       w->pool_name ? w->pool_name : "?", (long)w->pid);
 	}
 	if (current) {
-		p->worker = NULL;
-		/* an old worker still serving (overlapped recycle) takes over again */
-		for (ad_worker *o = d->workers; o; o = o->next)
-			if (o != w && o->pool == p && o->ready && !o->stopping)
-				p->worker = o;
-		if (w->ready)
-			ad_router_pool_msg(d, AD_R_WORKER_GONE, p);
-		else if (!p->worker)
-			ad_router_pool_msg(d, AD_R_START_FAILED, p);
-		if (p->worker)
-			ad_router_pool_msg(d, AD_R_WORKER, p);
+		w->stopping = true; /* no longer counted */
+		if (w->ready) {
+			ad_router_worker_msg(d, AD_R_WORKER_GONE, w);
+		} else {
+			/* a successor that died: a worker it replaces goes on serving */
+			for (ad_worker *o = d->workers; o; o = o->next) {
+				if (serving(o, p) && o->recycling) {
+					o->recycling = false;
+					break;
+				}
+			}
+			bool ready = false;
+			for (ad_worker *o = d->workers; o; o = o->next)
+				ready = ready || (serving(o, p) && o->ready);
+			if (!ready)
+				ad_router_pool_msg(d, AD_R_START_FAILED, p);
+		}
 		if (p->state == AD_STARTED && p->def && p->def->always_running && !d->stopping)
 			p->restart_at_ms = d->now_ms + RESTART_DELAY_MS;
 	}
@@ -748,20 +815,20 @@ static void worker_tick(ad_daemon *d, ad_worker *w)
 		} else {
 			w->ping_at_ms = d->now_ms + STATS_EVERY_MS;
 		}
-		if ((def->restart_memory_kb || def->restart_private_kb) && !w->recycling &&
-		    p->worker == w) {
+		if ((def->restart_memory_kb || def->restart_private_kb) && !w->recycling) {
 			uint64_t vm, rss;
 			memory_kb(w->pid, &vm, &rss);
 			if (def->restart_memory_kb && vm > def->restart_memory_kb)
-				ad_pool_recycle_why(d, p, AD_RECYCLE_MEMORY);
+				recycle_one(d, p, w, AD_RECYCLE_MEMORY);
 			else if (def->restart_private_kb && rss > def->restart_private_kb)
-				ad_pool_recycle_why(d, p, AD_RECYCLE_PRIVATE);
+				recycle_one(d, p, w, AD_RECYCLE_PRIVATE);
 		}
 	}
-	if (w->recycling || p->worker != w)
-		return;
-	if (def->restart_time_ms && d->now_ms - w->started_ms >= def->restart_time_ms)
-		ad_pool_recycle_why(d, p, AD_RECYCLE_TIME);
+	if (!w->recycling && def->restart_time_ms &&
+	    d->now_ms - w->started_ms >= def->restart_time_ms)
+		recycle_one(d, p, w, AD_RECYCLE_TIME);
+	if (w->recycling)
+		recycle_fill(d, p);
 }
 
 void ad_workers_timers(ad_daemon *d)
@@ -784,14 +851,13 @@ void ad_workers_timers(ad_daemon *d)
 	}
 	time_t now = time(NULL);
 	for (ad_pool *p = d->pools; p; p = p->next) {
-		ad_worker *w = p->worker;
-		if (p->def && schedule_due(p, now) && w && w->ready && !w->recycling && !d->stopping)
+		if (p->def && schedule_due(p, now) && count_live(d, p, true) && !d->stopping)
 			ad_pool_recycle_why(d, p, AD_RECYCLE_SCHEDULE);
 		if (!p->restart_at_ms || d->now_ms < p->restart_at_ms)
 			continue;
 		p->restart_at_ms = 0;
-		if (p->state == AD_STARTED && !p->worker && !d->stopping)
-			p->worker = spawn_worker(d, p);
+		if (p->state == AD_STARTED && !d->stopping)
+			pool_fill(d, p);
 	}
 }
 
@@ -803,7 +869,7 @@ void ad_workers_stop_all(ad_daemon *d)
 
 void ad_workers_resend(ad_daemon *d)
 {
-	for (ad_pool *p = d->pools; p; p = p->next)
-		if (p->worker && p->worker->ready)
-			ad_router_pool_msg(d, AD_R_WORKER, p);
+	for (ad_worker *w = d->workers; w; w = w->next)
+		if (w->pool && serving(w, w->pool) && w->ready)
+			ad_router_worker_msg(d, AD_R_WORKER, w);
 }

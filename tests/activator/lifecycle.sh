@@ -6,7 +6,8 @@
 # back; a hung (SIGSTOPped) worker replaced after pingResponseTime (5010);
 # the idle timeout (5186) and a new worker on the next request; the request
 # limit of periodicRestart (5075); overlapped recycles under wrk load with no
-# failed request. Arguments: lib.sh's, apphost-worker, appcmd.
+# failed request; a web garden (maxProcesses=2) whose two workers both get
+# connections. Arguments: lib.sh's, apphost-worker, appcmd.
 . "$(dirname "$0")/lib.sh"
 WORKER=$6
 APPCMD=${7:-}
@@ -42,6 +43,9 @@ write_config "
                 <recycling><periodicRestart requests=\"3\" /></recycling>
             </add>
             <add name=\"Load\" />
+            <add name=\"Garden\">
+                <processModel maxProcesses=\"2\" />
+            </add>
         </applicationPools>
         <sites>
             $(site 1 Envy env.test)
@@ -50,6 +54,7 @@ write_config "
             $(site 4 Idle idle.test)
             $(site 5 Req req.test)
             $(site 6 Load load.test)
+            $(site 7 Garden garden.test)
         </sites>
     </system.applicationHost>
 $(webserver_defaults)"
@@ -162,3 +167,30 @@ grep -q "Socket errors" "$T/wrk.out" && fail "socket errors during recycles: $(c
 	fail "not 3 events 5079: $(grep 5079 "$LOG")"
 new_pid Load "$before" || fail "Load still has its first worker"
 pass "3 overlapped recycles under load: $(grep -o '[0-9]* requests in' "$T/wrk.out"), none failed"
+
+# ---- web garden: maxProcesses="2"
+expect 200 127.0.0.1 "$P" garden.test /hello.txt hello
+garden_pids() { worker_pid Garden | sort | tr '\n' ' '; }
+two_workers() { [ "$(worker_pid Garden | wc -l)" = 2 ]; }
+eventually 10 two_workers || fail "Garden has not 2 workers: $(ctl LIST WP)"
+# the workers holding kept-alive connections (ss shows each socket's process)
+holders() {
+	local i out
+	for i in 3 4 5 6; do
+		eval "exec $i<>/dev/tcp/127.0.0.1/$P"
+		printf 'GET /hello.txt HTTP/1.1\r\nHost: garden.test\r\n\r\n' >&"$i"
+		head -c 1 <&"$i" >/dev/null # the response began: the worker holds it
+	done
+	out=$(ss -tnpH state established "( sport = :$P )" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u | tr '\n' ' ')
+	for i in 3 4 5 6; do eval "exec $i>&-"; done
+	echo "$out"
+}
+both_serve() { [ "$(holders)" = "$(garden_pids)" ]; }
+eventually 10 both_serve || fail "not both workers serve: $(holders) vs $(garden_pids)"
+appcmd list wp | grep -c "applicationPool:Garden" | grep -qx 2 || fail "list wp: $(appcmd list wp)"
+old=$(garden_pids)
+appcmd recycle apppool Garden >/dev/null
+renewed() { two_workers && [ -z "$(comm -12 <(garden_pids | tr ' ' '\n' | sort) <(echo "$old" | tr ' ' '\n' | sort) | tr -d '\n')" ]; }
+eventually 10 renewed || fail "Garden was not recycled whole: $old -> $(garden_pids)"
+expect 200 127.0.0.1 "$P" garden.test /hello.txt hello
+pass "a web garden: two workers serve the pool round-robin, list wp shows each, a recycle replaces both"

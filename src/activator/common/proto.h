@@ -19,9 +19,12 @@
  *     7  LISTEN        str key ("*:80", "127.0.0.1:80", "[::1]:80")
  *                      + SCM_RIGHTS: the listening socket
  *     8  UNLISTEN      str key
- *     9  WORKER        str pool + SCM_RIGHTS: the router's end of the
- *                      pool's connection handoff pair (the worker is ready)
- *     10 WORKER_GONE   str pool (stop handing connections to it)
+ *     9  WORKER        str pool, u32 worker id + SCM_RIGHTS: the router's
+ *                      end of that worker's connection handoff pair (it is
+ *                      ready); a pool has up to maxProcesses of them (a web
+ *                      garden: connections go round-robin)
+ *     10 WORKER_GONE   str pool, u32 worker id (stop handing connections to
+ *                      it)
  *     11 POOL_STATE    str pool, u8 started
  *     12 SITE_STATE    u32 id, u8 started
  *     13 START_FAILED  str pool (answer 503 to the connections waiting)
@@ -64,6 +67,7 @@
 
 #define AD_PROTO_VERSION 1
 #define AD_MSG_MAX 8192
+#define AD_GARDEN_MAX 64 /* workers of one pool at most (maxProcesses above: this) */
 
 enum ad_rmsg {
 	AD_R_TABLE_BEGIN = 1,
