@@ -5,7 +5,8 @@
 # (event 5002, 503) while another pool serves, and appcmd start bringing it
 # back; a hung (SIGSTOPped) worker replaced after pingResponseTime (5010);
 # the idle timeout (5186) and a new worker on the next request; the request
-# limit of periodicRestart (5075); overlapped recycles under wrk load with no
+# limit of periodicRestart (5075); its memory and privateMemory limits (5077,
+# 5117; a recycle without its flag in logEventOnRecycle logs nothing); overlapped recycles under wrk load with no
 # failed request; a web garden (maxProcesses=2) whose two workers both get
 # connections. Arguments: lib.sh's, apphost-worker, appcmd.
 . "$(dirname "$0")/lib.sh"
@@ -43,6 +44,12 @@ write_config "
                 <recycling><periodicRestart requests=\"3\" /></recycling>
             </add>
             <add name=\"Load\" />
+            <add name=\"Virt\">
+                <recycling><periodicRestart memory=\"1\" /></recycling>
+            </add>
+            <add name=\"Priv\">
+                <recycling logEventOnRecycle=\"PrivateMemory\"><periodicRestart privateMemory=\"1\" /></recycling>
+            </add>
             <add name=\"Garden\">
                 <processModel maxProcesses=\"2\" />
             </add>
@@ -55,6 +62,8 @@ write_config "
             $(site 5 Req req.test)
             $(site 6 Load load.test)
             $(site 7 Garden garden.test)
+            $(site 8 Virt virt.test)
+            $(site 9 Priv priv.test)
         </sites>
     </system.applicationHost>
 $(webserver_defaults)"
@@ -145,6 +154,25 @@ eventually 10 new_pid Req "$first" || fail "no new worker for Req"
 eventually 10 sh -c "! kill -0 $first" || fail "the recycled worker did not exit"
 expect 200 127.0.0.1 "$P" req.test /hello.txt hello
 pass "the request limit recycles the worker (5075)"
+
+# ---- periodicRestart memory="1" and privateMemory="1" (KB): every worker is above
+for pool in Virt Priv; do
+	host=$(echo "$pool" | tr A-Z a-z).test
+	expect 200 127.0.0.1 "$P" "$host" /hello.txt hello
+done
+eventually 10 grep -q "event 5077: A worker process with process id of '[0-9]*' serving application pool 'Virt' has requested a recycle because it reached its virtual memory limit." "$LOG" ||
+	fail "no event 5077"
+eventually 10 grep -q "event 5117: A worker process with process id of '[0-9]*' serving application pool 'Priv' has requested a recycle because it reached its private bytes memory limit." "$LOG" ||
+	fail "no event 5117"
+appcmd stop apppool Virt >/dev/null
+# Priv logs PrivateMemory only: the recycle of its configuration change does not log 5080
+sed -i 's|<recycling logEventOnRecycle="PrivateMemory"><periodicRestart privateMemory="1" />|<recycling logEventOnRecycle="PrivateMemory">|' "$CFG/applicationHost.config"
+eventually 10 logged "application pool 'Priv': worker process" || fail "Priv: no recycle"
+stable() { local a; a=$(worker_pid Priv); sleep 1.5; [ -n "$a" ] && [ "$a" = "$(worker_pid Priv)" ]; }
+eventually 10 stable || fail "Priv keeps recycling after its limit went"
+logged "event 5080: The worker processes serving application pool 'Priv'" && fail "5080 logged without its flag"
+expect 200 127.0.0.1 "$P" priv.test /hello.txt hello
+pass "memory and privateMemory recycle the worker (5077, 5117); events only with their flag"
 
 # ---- overlapped recycles under load: no request lost
 if ! command -v wrk >/dev/null; then
