@@ -499,18 +499,18 @@ static void recycle_event(const ad_pool *p, const ad_worker *w, int why)
 	    {AD_RECYCLE_ONDEMAND, 5079, "of an administrator's on-demand request"},
 	};
 	if (why == AD_RECYCLE_CONFIG) {
-		event(AD_LOG_NOTICE, 5080, "The worker processes serving application pool '%s' are "
-					   "being recycled due to 1 or more configuration changes in "
-					   "the application pool properties which necessitate a "
-					   "restart of the processes.",
+		event(AD_LOG_NOTICE, 5080,
+		      "The worker processes serving application pool '%s' are being recycled due "
+		      "to 1 or more configuration changes in the application pool properties "
+		      "which necessitate a restart of the processes.",
 		      p->name);
 		return;
 	}
 	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
 		if (events[i].why == why)
-			event(AD_LOG_NOTICE, events[i].id, "A worker process with process id of '%ld' "
-							   "serving application pool '%s' has "
-							   "requested a recycle because %s.",
+			event(AD_LOG_NOTICE, events[i].id,
+			      "A worker process with process id of '%ld' serving application pool "
+			      "'%s' has requested a recycle because %s.",
 			      (long)w->pid, p->name, events[i].because);
 }
 
@@ -794,8 +794,9 @@ static void worker_tick(ad_daemon *d, ad_worker *w)
 		return;
 	const ad_pool_def *def = p->def;
 	if (def->ping && w->pong_due_ms && d->now_ms >= w->pong_due_ms) {
-		event(AD_LOG_WARN, 5010, "A process serving application pool '%s' failed to respond "
-					 "to a ping. The process id was '%ld'.",
+		event(AD_LOG_WARN, 5010,
+		      "A process serving application pool '%s' failed to respond to a ping. The "
+		      "process id was '%ld'.",
 		      p->name, (long)w->pid);
 		worker_detach(d, w);
 		w->killed = true;

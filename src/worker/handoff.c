@@ -187,7 +187,7 @@ int wk_handoff_give_back(wk_loop *l, int fd, const wk_addr *local, const wk_addr
 	uint8_t *buf = l->handoff_buf;
 	buf[0] = 1;
 	buf[1] = l->stopping ? 4 : 0; /* AGAIN: the pool's next worker may take it */
-	put16(buf + 2, 1); /* app path "/": the router routes again */
+	put16(buf + 2, 1);            /* app path "/": the router routes again */
 	put32(buf + 4, 0);
 	put16(buf + 8, pl);
 	put16(buf + 10, ll);
