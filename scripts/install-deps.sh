@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Install the Debian packages apphost needs to build and test, when missing.
 # Usage: scripts/install-deps.sh [--bench]
-#   --bench  also the benchmark anchors (nginx, apache2, wrk, xmllint, hyperfine)
+#   --bench  also the benchmark anchors (nginx, apache2, hyperfine)
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config clang libexpat1-dev libssl-dev libcmocka-dev libpam0g-dev
       libxml2-utils)
 pkgs+=(node-llhttp curl) # apphost-worker: llhttp's C sources; curl for its tests
 pkgs+=(iproute2 util-linux) # activator/identities: ip and nsenter look into a worker's network
+pkgs+=(wrk) # tests/activator/lifecycle.sh: recycles under load (ss comes with iproute2)
 if [ "${1:-}" = "--bench" ]; then
-	pkgs+=(nginx-light apache2 wrk hyperfine)
+	pkgs+=(nginx-light apache2 hyperfine)
 fi
 
 missing=()

@@ -33,6 +33,7 @@ enum ad_state { AD_STOPPED, AD_STARTED };
 typedef struct ad_worker {
 	int kind;
 	pid_t pid;
+	uint32_t id;          /* for the router (WORKER, WORKER_GONE) */
 	struct ad_pool *pool; /* NULL once its pool is gone */
 	char *pool_name;      /* for the log, after that */
 	int chan;             /* apphostd's end of the worker channel */
@@ -40,6 +41,14 @@ typedef struct ad_worker {
 	bool ready;           /* READY received and the router told */
 	bool stopping;        /* SHUTDOWN or RECYCLE sent */
 	uint64_t deadline_ms; /* startup or shutdown time limit */
+	uint64_t started_ms;
+	uint64_t ping_at_ms;  /* when to send the next PING */
+	uint64_t pong_due_ms; /* a PING is unanswered: its pingResponseTime */
+	uint32_t requests;    /* the worker's statistics, from its last PONG */
+	uint32_t active;
+	uint32_t idle_ms;
+	bool recycling;       /* being replaced: serves until its successor is ready */
+	bool killed;          /* killed by apphostd for a failure (ping) */
 	struct ad_worker *next;
 } ad_worker;
 
@@ -47,11 +56,13 @@ typedef struct ad_pool {
 	char *name;
 	const ad_pool_def *def; /* in the current model */
 	enum ad_state state;
-	ad_worker *worker; /* the current worker, or NULL */
 	ad_creds creds;
 	char *config_path;
 	uint64_t fingerprint;
 	uint64_t restart_at_ms; /* AlwaysRunning: when to start again */
+	uint64_t fail_since_ms; /* rapid-fail protection: the window's start */
+	uint32_t fail_count;    /* crashes in that window */
+	int64_t sched_checked;  /* periodicRestart/schedule: checked up to (epoch s) */
 	bool seen;
 	struct ad_pool *next;
 } ad_pool;
@@ -99,6 +110,7 @@ typedef struct ad_daemon {
 	ad_creds router_creds;
 	uint64_t router_restart_at_ms;
 	uint32_t generation;
+	uint32_t worker_ids; /* the last worker id given */
 	ad_pool *pools;
 	ad_site_state *sites;
 	ad_listen *listens;
@@ -108,6 +120,7 @@ typedef struct ad_daemon {
 	char *src;             /* applicationHost.config's text while a change is applied */
 	size_t src_len;
 	uint64_t now_ms;
+	uint32_t idle_minute_ms; /* 60000; APPHOSTD_IDLE_MINUTE_MS for tests */
 	bool stopping;
 } ad_daemon;
 
@@ -146,13 +159,20 @@ void ad_router_exited(ad_daemon *d);
 int ad_router_send(ad_daemon *d, const ad_msg *m, int fd);
 void ad_router_send_table(ad_daemon *d);
 void ad_router_pool_msg(ad_daemon *d, int type, const ad_pool *p);
+/* WORKER (with the router's end of its handoff pair) or WORKER_GONE. */
+void ad_router_worker_msg(ad_daemon *d, int type, const ad_worker *w);
 void ad_router_site_state(ad_daemon *d, const ad_site_state *s);
 
 /* pools.c */
 ad_pool *ad_pool_find(ad_daemon *d, const char *name);
+/* The pool has a worker serving it or starting for it. */
+bool ad_pool_has_worker(const ad_daemon *d, const ad_pool *p);
 int ad_pool_start(ad_daemon *d, ad_pool *p);        /* appcmd start apppool */
 int ad_pool_stop(ad_daemon *d, ad_pool *p);         /* appcmd stop apppool */
 int ad_pool_recycle(ad_daemon *d, ad_pool *p);      /* appcmd recycle apppool */
+/* Recycle for a reason (an AD_RECYCLE_* flag): its event is logged when
+ * recycling/@logEventOnRecycle has the flag. */
+int ad_pool_recycle_why(ad_daemon *d, ad_pool *p, int why);
 void ad_pool_demand(ad_daemon *d, ad_pool *p);      /* the router has requests */
 int ad_pool_write_config(ad_daemon *d, ad_pool *p); /* the isolated file */
 void ad_pool_retire(ad_daemon *d, ad_pool *p);      /* removed from the config */

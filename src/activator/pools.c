@@ -6,6 +6,9 @@
  * (OnDemand), or at once for startMode="AlwaysRunning". It gets its worker
  * channel and its end of the connection handoff pair; apphostd keeps the
  * router's end, and gives it to the router when the worker says READY.
+ * With maxProcesses > 1 (a web garden) the pool gets that many workers at
+ * once, each with its own handoff pair; the router spreads connections
+ * round-robin across the ready ones.
  *
  *   stop      the router is told the pool is stopped (its requests get 503)
  *             and the worker is asked to shut down: it finishes what it was
@@ -15,7 +18,21 @@
  *             With disallowOverlappingRotation, the old one stops first
  *   crash     logged (IIS event 5009); connections waiting for a worker that
  *             never became ready get 503; an AlwaysRunning pool gets a new
- *             worker a second later
+ *             worker a second later. A crash (or a kill for the startup time
+ *             limit or an unanswered ping) counts for rapid-fail protection:
+ *             rapidFailProtectionMaxCrashes of them within
+ *             rapidFailProtectionInterval stop the pool (event 5002)
+ *
+ * Health and recycling (the timers, each tick): a ready worker gets PING
+ * every pingInterval (every second when idleTimeout or a request limit
+ * needs its statistics); its PONG carries the requests it served, those in
+ * progress and the time since the last one. No PONG within
+ * pingResponseTime: event 5010, the worker is killed. No request for
+ * idleTimeout: event 5186, the worker shuts down (Suspend is treated as
+ * Terminate). periodicRestart's time, requests, schedule, memory (VmSize)
+ * and privateMemory (VmRSS) recycle it, as appcmd recycle and a change of
+ * the pool's configuration do; each logs its event (5074, 5075, 5076, 5077,
+ * 5117, 5079, 5080) when logEventOnRecycle has its flag.
  */
 #include "daemon.h"
 
@@ -30,16 +47,31 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RESTART_DELAY_MS 1000
 #define HANDOFF_BUF (1 << 20) /* connections in flight to a worker, before queueing */
+#define STATS_EVERY_MS 1000   /* PING for statistics (idle time, requests) */
+#define PONG_LEN 14
+
+/* One of IIS's WAS events: its id, then its text. */
+static void __attribute__((format(printf, 3, 4))) event(int level, int id, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	ad_log(level, "event %d: %s", id, text);
+}
 
 ad_pool *ad_pool_find(ad_daemon *d, const char *name)
 {
@@ -47,6 +79,37 @@ ad_pool *ad_pool_find(ad_daemon *d, const char *name)
 		if (ah_strcaseeq(p->name, name))
 			return p;
 	return NULL;
+}
+
+/* A worker serving p or starting for it: not stopping. "Live" ones are
+ * not being replaced either. */
+static bool serving(const ad_worker *w, const ad_pool *p)
+{
+	return w->pool == p && !w->stopping;
+}
+
+static unsigned count_live(const ad_daemon *d, const ad_pool *p, bool ready)
+{
+	unsigned n = 0;
+	for (const ad_worker *w = d->workers; w; w = w->next)
+		if (serving(w, p) && !w->recycling && (!ready || w->ready))
+			n++;
+	return n;
+}
+
+bool ad_pool_has_worker(const ad_daemon *d, const ad_pool *p)
+{
+	for (const ad_worker *w = d->workers; w; w = w->next)
+		if (serving(w, p))
+			return true;
+	return false;
+}
+
+/* maxProcesses: 0 (one per NUMA node) is one here; at most AD_GARDEN_MAX. */
+static unsigned garden_size(const ad_pool *p)
+{
+	uint32_t n = p->def ? p->def->max_processes : 1;
+	return n < 1 ? 1 : n > AD_GARDEN_MAX ? AD_GARDEN_MAX : n;
 }
 
 ad_worker *ad_worker_by_pid(ad_daemon *d, pid_t pid)
@@ -190,8 +253,9 @@ int ad_pool_write_config(ad_daemon *d, ad_pool *p)
 	if (write_routes(d, p) < 0)
 		ad_log(AD_LOG_WARN, "application pool '%s': cannot write its routes file",
 		       p->name);
-	if (changed && p->worker && p->worker->ready)
-		send_worker(p->worker, AD_W_CONFIG_CHANGED);
+	for (ad_worker *w = d->workers; changed && w; w = w->next)
+		if (serving(w, p) && w->ready)
+			send_worker(w, AD_W_CONFIG_CHANGED);
 	return 0;
 }
 
@@ -211,6 +275,40 @@ static void worker_free(ad_daemon *d, ad_worker *w)
 		close(w->router_end);
 	ah_free(w->pool_name);
 	ah_free(w);
+}
+
+/* environmentVariables may not replace what apphostd itself passes */
+static bool reserved_env(const char *entry)
+{
+	static const char *const names[] = {"APP_POOL_ID=", "APP_POOL_CONFIG=", NULL};
+	for (int i = 0; names[i]; i++)
+		if (ah_strncaseeq(entry, names[i], strlen(names[i])))
+			return true;
+	return ah_strncaseeq(entry, "APPHOST_", 8);
+}
+
+/* apphostd's own variables, then the pool's environmentVariables. */
+static char **worker_env(const ad_pool *p, const char *const *own, size_t nown)
+{
+	size_t extra = p->def ? p->def->nenv : 0;
+	const char **set = ah_calloc(nown + extra + 1, sizeof(*set));
+	if (!set)
+		return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < nown; i++)
+		set[n++] = own[i];
+	for (size_t i = 0; i < extra; i++) {
+		const char *e = p->def->env[i];
+		if (!strchr(e, '=') || reserved_env(e))
+			ad_log(AD_LOG_WARN, "application pool '%s': environment variable '%s' is "
+					    "ignored: apphostd sets it",
+			       p->name, e);
+		else
+			set[n++] = e;
+	}
+	char **env = ad_env_build(set, n);
+	ah_free(set);
+	return env;
 }
 
 static ad_worker *spawn_worker(ad_daemon *d, ad_pool *p)
@@ -242,7 +340,7 @@ static ad_worker *spawn_worker(ad_daemon *d, ad_pool *p)
 	const char *set[] = {ah_buf_cstr(&id), ah_buf_cstr(&cfg), ah_buf_cstr(&dir),
 			     "APPHOST_WORKER_FD=3", "APPHOST_CONN_FD=4"};
 	bool oom = ah_buf_oom(&id) || ah_buf_oom(&cfg) || ah_buf_oom(&dir);
-	char **env = oom ? NULL : ad_env_build(set, 5);
+	char **env = oom ? NULL : worker_env(p, set, 5);
 	const char *ver = p->def && *p->def->runtime_version ? p->def->runtime_version : NULL;
 	char *argv[] = {(char *)d->worker_path, "-ap", p->name, "-h", p->config_path,
 			ver ? "-v" : NULL, (char *)ver, NULL};
@@ -270,11 +368,13 @@ static ad_worker *spawn_worker(ad_daemon *d, ad_pool *p)
 	}
 	w->kind = AD_K_WORKER;
 	w->pid = pid;
+	w->id = ++d->worker_ids ? d->worker_ids : ++d->worker_ids;
 	w->pool = p;
 	w->pool_name = ah_strdup(p->name);
 	w->chan = wc[0];
 	w->router_end = hc[0];
 	w->deadline_ms = d->now_ms + (p->def ? p->def->startup_ms : 90000);
+	w->started_ms = d->now_ms;
 	w->next = d->workers;
 	d->workers = w;
 	if (ad_epoll(d, EPOLL_CTL_ADD, w->chan, EPOLLIN, w) < 0) {
@@ -295,24 +395,55 @@ fail:
 	return NULL;
 }
 
+/* w is no longer its pool's worker: the router stops using it. */
+static void worker_detach(ad_daemon *d, ad_worker *w)
+{
+	if (w->pool && !w->stopping && w->ready)
+		ad_router_worker_msg(d, AD_R_WORKER_GONE, w);
+	w->stopping = true;
+	if (w->router_end >= 0) {
+		close(w->router_end);
+		w->router_end = -1;
+	}
+}
+
 /* Ask w to finish and exit; the router stops using it if it still does. */
 static void worker_stop(ad_daemon *d, ad_worker *w, int type)
 {
 	if (w->stopping)
 		return;
-	w->stopping = true;
-	ad_pool *p = w->pool;
-	if (p && p->worker == w) {
-		p->worker = NULL;
-		if (w->ready)
-			ad_router_pool_msg(d, AD_R_WORKER_GONE, p);
-	}
+	worker_detach(d, w);
 	send_worker(w, type);
-	if (w->router_end >= 0) {
-		close(w->router_end);
-		w->router_end = -1;
-	}
+	ad_pool *p = w->pool;
 	w->deadline_ms = d->now_ms + (p && p->def ? p->def->shutdown_ms : 90000);
+}
+
+/* A failure that counts for rapid-fail protection (a crash, a kill for a
+ * time limit or a ping). The window starts at the first failure; the
+ * maximum within it stops the pool, as IIS does. */
+static void pool_failed(ad_daemon *d, ad_pool *p)
+{
+	if (!p || !p->def || !p->def->rapid_fail || p->state != AD_STARTED || d->stopping)
+		return;
+	if (!p->fail_count || d->now_ms - p->fail_since_ms > p->def->rapid_fail_ms) {
+		p->fail_since_ms = d->now_ms;
+		p->fail_count = 0;
+	}
+	if (++p->fail_count < p->def->rapid_fail_max)
+		return;
+	event(AD_LOG_ERR, 5002, "Application pool '%s' is being automatically disabled due to a "
+				"series of failures in the process(es) serving that application "
+				"pool.",
+	      p->name);
+	ad_pool_stop(d, p);
+}
+
+/* Start workers until the pool has maxProcesses live ones. */
+static void pool_fill(ad_daemon *d, ad_pool *p)
+{
+	for (unsigned n = count_live(d, p, false); n < garden_size(p); n++)
+		if (!spawn_worker(d, p))
+			break;
 }
 
 void ad_pool_demand(ad_daemon *d, ad_pool *p)
@@ -321,13 +452,12 @@ void ad_pool_demand(ad_daemon *d, ad_pool *p)
 		ad_router_pool_msg(d, AD_R_START_FAILED, p);
 		return;
 	}
-	if (p->worker) {
-		if (p->worker->ready) /* the router lost it: it learns why soon */
-			ad_router_pool_msg(d, AD_R_WORKER, p);
-		return;
-	}
-	p->worker = spawn_worker(d, p);
-	if (!p->worker)
+	/* a ready worker the router lost: it learns why soon */
+	for (ad_worker *w = d->workers; w; w = w->next)
+		if (serving(w, p) && w->ready)
+			ad_router_worker_msg(d, AD_R_WORKER, w);
+	pool_fill(d, p);
+	if (!ad_pool_has_worker(d, p))
 		ad_router_pool_msg(d, AD_R_START_FAILED, p);
 }
 
@@ -336,9 +466,10 @@ int ad_pool_start(ad_daemon *d, ad_pool *p)
 	if (p->state == AD_STARTED)
 		return AH_EEXISTS;
 	p->state = AD_STARTED;
+	p->fail_count = 0;
 	ad_router_pool_msg(d, AD_R_POOL_STATE, p);
-	if (p->def && p->def->always_running && !p->worker)
-		p->worker = spawn_worker(d, p);
+	if (p->def && p->def->always_running)
+		pool_fill(d, p);
 	ad_log(AD_LOG_INFO, "application pool '%s' started", p->name);
 	return 0;
 }
@@ -356,30 +487,84 @@ int ad_pool_stop(ad_daemon *d, ad_pool *p)
 	return 0;
 }
 
+/* The event of a recycle, when logEventOnRecycle has its flag. */
+static void recycle_event(const ad_pool *p, const ad_worker *w, int why)
+{
+	if (!p->def || !(p->def->log_recycle & (uint32_t)why))
+		return;
+	static const struct {
+		int why, id;
+		const char *because;
+	} events[] = {
+	    {AD_RECYCLE_TIME, 5074, "the worker process reached its allowed processing time limit"},
+	    {AD_RECYCLE_REQUESTS, 5075, "it reached its allowed request limit"},
+	    {AD_RECYCLE_SCHEDULE, 5076, "it reached its scheduled recycle time"},
+	    {AD_RECYCLE_MEMORY, 5077, "it reached its virtual memory limit"},
+	    {AD_RECYCLE_PRIVATE, 5117, "it reached its private bytes memory limit"},
+	    {AD_RECYCLE_ONDEMAND, 5079, "of an administrator's on-demand request"},
+	};
+	if (why == AD_RECYCLE_CONFIG) {
+		event(AD_LOG_NOTICE, 5080,
+		      "The worker processes serving application pool '%s' are being recycled due "
+		      "to 1 or more configuration changes in the application pool properties "
+		      "which necessitate a restart of the processes.",
+		      p->name);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		if (events[i].why == why)
+			event(AD_LOG_NOTICE, events[i].id,
+			      "A worker process with process id of '%ld' serving application pool "
+			      "'%s' has requested a recycle because %s.",
+			      (long)w->pid, p->name, events[i].because);
+}
+
 int ad_pool_recycle(ad_daemon *d, ad_pool *p)
+{
+	return ad_pool_recycle_why(d, p, AD_RECYCLE_ONDEMAND);
+}
+
+/* w is to be replaced: it serves until a successor is ready (overlapped),
+ * or stops now. */
+static void recycle_one(ad_daemon *d, ad_pool *p, ad_worker *w, int why)
+{
+	if (why != AD_RECYCLE_CONFIG)
+		recycle_event(p, w, why);
+	w->recycling = true;
+	ad_log(AD_LOG_INFO, "application pool '%s': worker process %ld is recycled", p->name,
+	       (long)w->pid);
+	if ((p->def && p->def->no_overlap) || !w->ready)
+		worker_stop(d, w, AD_W_RECYCLE);
+}
+
+/* The successors of the workers being recycled. */
+static void recycle_fill(ad_daemon *d, ad_pool *p)
+{
+	bool overlap = !(p->def && p->def->no_overlap);
+	if (overlap || (p->def && p->def->always_running))
+		pool_fill(d, p);
+	if (!overlap || count_live(d, p, false))
+		return;
+	ad_log(AD_LOG_ERR, "application pool '%s': the new worker could not start; the old one "
+			   "goes on serving",
+	       p->name);
+	for (ad_worker *w = d->workers; w; w = w->next)
+		if (serving(w, p))
+			w->recycling = false;
+}
+
+int ad_pool_recycle_why(ad_daemon *d, ad_pool *p, int why)
 {
 	if (p->state == AD_STOPPED)
 		return AH_ENOTFOUND;
-	ad_worker *old = p->worker;
-	if (!old)
+	if (!count_live(d, p, false))
 		return 0;
-	ad_log(AD_LOG_INFO, "application pool '%s': worker process %ld is recycled", p->name,
-	       (long)old->pid);
-	if ((p->def && p->def->no_overlap) || !old->ready) {
-		worker_stop(d, old, AD_W_RECYCLE);
-		if (p->def && p->def->always_running)
-			p->worker = spawn_worker(d, p);
-		return 0;
-	}
-	/* overlapped: the old worker keeps serving until the new one is ready */
-	ad_worker *w = spawn_worker(d, p);
-	if (!w) {
-		ad_log(AD_LOG_ERR, "application pool '%s': the new worker could not start; the old "
-				   "one goes on serving",
-		       p->name);
-		return 0;
-	}
-	p->worker = w;
+	if (why == AD_RECYCLE_CONFIG)
+		recycle_event(p, NULL, why);
+	for (ad_worker *w = d->workers; w; w = w->next)
+		if (serving(w, p) && !w->recycling)
+			recycle_one(d, p, w, why);
+	recycle_fill(d, p);
 	return 0;
 }
 
@@ -410,7 +595,8 @@ void ad_pool_retire(ad_daemon *d, ad_pool *p)
 	ah_free(p);
 }
 
-/* READY: the router gets the worker, and the worker it replaces stops. */
+/* READY: the router gets the worker, and a worker it replaces stops; once
+ * no successor is still starting, every one left. */
 static void worker_ready(ad_daemon *d, ad_worker *w)
 {
 	if (w->ready || w->stopping)
@@ -418,12 +604,17 @@ static void worker_ready(ad_daemon *d, ad_worker *w)
 	w->ready = true;
 	w->deadline_ms = 0;
 	ad_pool *p = w->pool;
-	if (!p || p->worker != w)
+	if (!p)
 		return;
-	ad_router_pool_msg(d, AD_R_WORKER, p);
-	for (ad_worker *o = d->workers; o; o = o->next)
-		if (o != w && o->pool == p && !o->stopping)
+	ad_router_worker_msg(d, AD_R_WORKER, w);
+	bool all = count_live(d, p, false) == count_live(d, p, true);
+	for (ad_worker *o = d->workers; o; o = o->next) {
+		if (o != w && serving(o, p) && o->recycling) {
 			worker_stop(d, o, AD_W_RECYCLE);
+			if (!all)
+				break;
+		}
+	}
 }
 
 static void untrusted(ad_daemon *d, ad_worker *w)
@@ -434,10 +625,63 @@ static void untrusted(ad_daemon *d, ad_worker *w)
 	kill(w->pid, SIGKILL);
 }
 
+/* idleTimeout in ms; its minutes may be shorter for tests. */
+static uint64_t idle_limit(const ad_daemon *d, const ad_pool_def *def)
+{
+	return (uint64_t)def->idle_ms * d->idle_minute_ms / 60000;
+}
+
+/* The idle time in IIS's unit (minutes), as the event prints it. */
+static void idle_event(const ad_pool *p, const ad_worker *w)
+{
+	uint32_t ms = p->def->idle_ms;
+	char minutes[32];
+	if (ms % 60000 == 0)
+		snprintf(minutes, sizeof(minutes), "%u", (unsigned)(ms / 60000));
+	else
+		snprintf(minutes, sizeof(minutes), "%.2f", ms / 60000.0);
+	event(AD_LOG_NOTICE, 5186, "A worker process with process id of '%ld' serving application "
+				   "pool '%s' was shutdown due to inactivity. Application Pool "
+				   "timeout configuration was set to %s minutes. A new worker "
+				   "process will be started when needed.",
+	      (long)w->pid, p->name, minutes);
+}
+
+static uint32_t get32(const uint8_t *b)
+{
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* PONG: the worker answers, with its statistics; idleTimeout and the
+ * request limit are checked against them. */
+static void worker_pong(ad_daemon *d, ad_worker *w, const uint8_t *m)
+{
+	w->pong_due_ms = 0;
+	w->requests = get32(m + 2);
+	w->active = get32(m + 6);
+	w->idle_ms = get32(m + 10);
+	ad_pool *p = w->pool;
+	if (!p || !p->def || w->stopping || w->recycling || !w->ready)
+		return;
+	const ad_pool_def *def = p->def;
+	if (def->restart_requests && w->requests >= def->restart_requests) {
+		recycle_one(d, p, w, AD_RECYCLE_REQUESTS);
+		recycle_fill(d, p);
+		return;
+	}
+	if (def->idle_ms && !w->active && w->idle_ms >= idle_limit(d, def)) {
+		if (def->log_idle)
+			idle_event(p, w);
+		worker_stop(d, w, AD_W_SHUTDOWN);
+		if (def->always_running && p->state == AD_STARTED)
+			p->restart_at_ms = d->now_ms + RESTART_DELAY_MS;
+	}
+}
+
 void ad_worker_event(ad_daemon *d, ad_worker *w, uint32_t events)
 {
 	for (int i = 0; i < 16 && w->chan >= 0; i++) {
-		uint8_t m[16];
+		uint8_t m[32];
 		int fd;
 		ssize_t n = ad_recv(w->chan, m, sizeof(m), &fd, MSG_DONTWAIT);
 		if (n == -EAGAIN)
@@ -450,52 +694,153 @@ void ad_worker_event(ad_daemon *d, ad_worker *w, uint32_t events)
 			w->chan = -1;
 			return;
 		}
-		if (fd >= 0 || n != 2 || m[0] != AD_PROTO_VERSION ||
-		    (m[1] != AD_W_READY && m[1] != AD_W_PONG)) {
+		if (fd >= 0 || n < 2 || m[0] != AD_PROTO_VERSION ||
+		    !((m[1] == AD_W_READY && n == 2) || (m[1] == AD_W_PONG && n == PONG_LEN))) {
 			untrusted(d, w);
 			return;
 		}
 		if (m[1] == AD_W_READY)
 			worker_ready(d, w);
+		else
+			worker_pong(d, w, m);
 	}
 }
 
 void ad_worker_exited(ad_daemon *d, ad_worker *w, int status)
 {
 	ad_pool *p = w->pool;
-	bool current = p && p->worker == w;
+	bool current = p && !w->stopping;
+	bool crashed = !w->stopping || w->killed;
 	if (!w->stopping) {
 		unsigned code = WIFEXITED(status) ? (unsigned)WEXITSTATUS(status)
 						  : 0x80000000u | (unsigned)WTERMSIG(status);
-		ad_log(AD_LOG_WARN, "A process serving application pool '%s' terminated "
-				    "unexpectedly. The process id was '%ld'. The process exit code "
-				    "was '0x%x'.",
-		       w->pool_name ? w->pool_name : "?", (long)w->pid, code);
+		event(AD_LOG_WARN, 5009, "A process serving application pool '%s' terminated "
+					 "unexpectedly. The process id was '%ld'. The process exit "
+					 "code was '0x%x'.",
+		      w->pool_name ? w->pool_name : "?", (long)w->pid, code);
 	} else {
 		ad_log(AD_LOG_INFO, "application pool '%s': worker process %ld exited",
 		       w->pool_name ? w->pool_name : "?", (long)w->pid);
 	}
 	if (current) {
-		p->worker = NULL;
-		/* an old worker still serving (overlapped recycle) takes over again */
-		for (ad_worker *o = d->workers; o; o = o->next)
-			if (o != w && o->pool == p && o->ready && !o->stopping)
-				p->worker = o;
-		if (w->ready)
-			ad_router_pool_msg(d, AD_R_WORKER_GONE, p);
-		else if (!p->worker)
-			ad_router_pool_msg(d, AD_R_START_FAILED, p);
-		if (p->worker)
-			ad_router_pool_msg(d, AD_R_WORKER, p);
+		w->stopping = true; /* no longer counted */
+		if (w->ready) {
+			ad_router_worker_msg(d, AD_R_WORKER_GONE, w);
+		} else {
+			/* a successor that died: a worker it replaces goes on serving */
+			for (ad_worker *o = d->workers; o; o = o->next) {
+				if (serving(o, p) && o->recycling) {
+					o->recycling = false;
+					break;
+				}
+			}
+			bool ready = false;
+			for (ad_worker *o = d->workers; o; o = o->next)
+				ready = ready || (serving(o, p) && o->ready);
+			if (!ready)
+				ad_router_pool_msg(d, AD_R_START_FAILED, p);
+		}
 		if (p->state == AD_STARTED && p->def && p->def->always_running && !d->stopping)
 			p->restart_at_ms = d->now_ms + RESTART_DELAY_MS;
 	}
 	worker_free(d, w);
+	if (crashed && !d->stopping)
+		pool_failed(d, p);
+}
+
+/* VmSize and VmRSS of a process, in KB (0 when unknown). */
+static void memory_kb(pid_t pid, uint64_t *vm, uint64_t *rss)
+{
+	char path[64], line[256];
+	*vm = *rss = 0;
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+		if (sscanf(line, "VmSize: %llu", &v) == 1)
+			*vm = v;
+		else if (sscanf(line, "VmRSS: %llu", &v) == 1)
+			*rss = v;
+	}
+	fclose(f);
+}
+
+/* A periodicRestart/schedule time passed since the last check (local time). */
+static bool schedule_due(ad_pool *p, time_t now)
+{
+	int64_t from = p->sched_checked;
+	p->sched_checked = now;
+	if (!from || !p->def->nschedule || now <= from)
+		return false;
+	struct tm tm;
+	for (int day = -1; day <= 0; day++) { /* yesterday's too: around midnight */
+		time_t t = now + (time_t)day * 86400;
+		if (!localtime_r(&t, &tm))
+			return false;
+		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+		tm.tm_isdst = -1;
+		time_t midnight = mktime(&tm);
+		for (size_t i = 0; i < p->def->nschedule; i++) {
+			time_t at = midnight + (time_t)p->def->schedule[i];
+			if (at > from && at <= now)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Pings, memory limits and the periodic recycles of a pool's current worker. */
+static void worker_tick(ad_daemon *d, ad_worker *w)
+{
+	ad_pool *p = w->pool;
+	if (!w->ready || w->stopping || !p || !p->def || d->stopping)
+		return;
+	const ad_pool_def *def = p->def;
+	if (def->ping && w->pong_due_ms && d->now_ms >= w->pong_due_ms) {
+		event(AD_LOG_WARN, 5010,
+		      "A process serving application pool '%s' failed to respond to a ping. The "
+		      "process id was '%ld'.",
+		      p->name, (long)w->pid);
+		worker_detach(d, w);
+		w->killed = true;
+		kill(w->pid, SIGKILL);
+		return;
+	}
+	if (d->now_ms >= w->ping_at_ms) {
+		uint32_t every = def->ping ? def->ping_interval_ms : 0;
+		if ((def->idle_ms || def->restart_requests) && (!every || every > STATS_EVERY_MS))
+			every = STATS_EVERY_MS;
+		if (every) {
+			if (!w->pong_due_ms || !def->ping) {
+				send_worker(w, AD_W_PING);
+				w->pong_due_ms = d->now_ms + def->ping_response_ms;
+			}
+			w->ping_at_ms = d->now_ms + every;
+		} else {
+			w->ping_at_ms = d->now_ms + STATS_EVERY_MS;
+		}
+		if ((def->restart_memory_kb || def->restart_private_kb) && !w->recycling) {
+			uint64_t vm, rss;
+			memory_kb(w->pid, &vm, &rss);
+			if (def->restart_memory_kb && vm > def->restart_memory_kb)
+				recycle_one(d, p, w, AD_RECYCLE_MEMORY);
+			else if (def->restart_private_kb && rss > def->restart_private_kb)
+				recycle_one(d, p, w, AD_RECYCLE_PRIVATE);
+		}
+	}
+	if (!w->recycling && def->restart_time_ms &&
+	    d->now_ms - w->started_ms >= def->restart_time_ms)
+		recycle_one(d, p, w, AD_RECYCLE_TIME);
+	if (w->recycling)
+		recycle_fill(d, p);
 }
 
 void ad_workers_timers(ad_daemon *d)
 {
 	for (ad_worker *w = d->workers; w; w = w->next) {
+		worker_tick(d, w);
 		if (!w->deadline_ms || d->now_ms < w->deadline_ms)
 			continue;
 		const char *name = w->pool_name ? w->pool_name : "?";
@@ -510,12 +855,15 @@ void ad_workers_timers(ad_daemon *d)
 		kill(w->pid, SIGKILL);
 		w->deadline_ms = 0;
 	}
+	time_t now = time(NULL);
 	for (ad_pool *p = d->pools; p; p = p->next) {
+		if (p->def && schedule_due(p, now) && count_live(d, p, true) && !d->stopping)
+			ad_pool_recycle_why(d, p, AD_RECYCLE_SCHEDULE);
 		if (!p->restart_at_ms || d->now_ms < p->restart_at_ms)
 			continue;
 		p->restart_at_ms = 0;
-		if (p->state == AD_STARTED && !p->worker && !d->stopping)
-			p->worker = spawn_worker(d, p);
+		if (p->state == AD_STARTED && !d->stopping)
+			pool_fill(d, p);
 	}
 }
 
@@ -527,7 +875,7 @@ void ad_workers_stop_all(ad_daemon *d)
 
 void ad_workers_resend(ad_daemon *d)
 {
-	for (ad_pool *p = d->pools; p; p = p->next)
-		if (p->worker && p->worker->ready)
-			ad_router_pool_msg(d, AD_R_WORKER, p);
+	for (ad_worker *w = d->workers; w; w = w->next)
+		if (w->pool && serving(w, w->pool) && w->ready)
+			ad_router_worker_msg(d, AD_R_WORKER, w);
 }

@@ -155,14 +155,8 @@ static void sync_pools(ad_daemon *d)
 		ad_pool_creds(&p->creds, def, uids[i], gids[i], d->is_root);
 		if (p->fingerprint != def->fingerprint) {
 			p->fingerprint = def->fingerprint;
-			if (p->worker && !def->no_rotation_on_change) {
-				ad_log(AD_LOG_NOTICE, "The worker processes serving application pool "
-						      "'%s' are being recycled due to 1 or more "
-						      "configuration changes in the application pool "
-						      "properties which necessitate a restart of the "
-						      "processes.", p->name);
-				ad_pool_recycle(d, p);
-			}
+			if (ad_pool_has_worker(d, p) && !def->no_rotation_on_change)
+				ad_pool_recycle_why(d, p, AD_RECYCLE_CONFIG); /* event 5080 */
 		}
 	}
 	ah_free(uids);
@@ -192,7 +186,7 @@ void ad_apply_model(ad_daemon *d, bool first)
 		ad_router_send_table(d);
 	for (ad_pool *p = d->pools; p; p = p->next) {
 		ad_pool_write_config(d, p);
-		if (p->state == AD_STARTED && p->def->always_running && !p->worker)
+		if (p->state == AD_STARTED && p->def->always_running && !ad_pool_has_worker(d, p))
 			ad_pool_demand(d, p);
 	}
 	ah_free(d->src);

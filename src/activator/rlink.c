@@ -133,8 +133,18 @@ void ad_router_pool_msg(ad_daemon *d, int type, const ad_pool *p)
 	ad_msg_str(&m, p->name);
 	if (type == AD_R_POOL_STATE)
 		ad_msg_u8(&m, p->state == AD_STARTED);
-	int fd = type == AD_R_WORKER && p->worker ? p->worker->router_end : -1;
-	ad_router_send(d, &m, fd);
+	ad_router_send(d, &m, -1);
+}
+
+void ad_router_worker_msg(ad_daemon *d, int type, const ad_worker *w)
+{
+	if (!w->pool || (type == AD_R_WORKER && w->router_end < 0))
+		return;
+	ad_msg m;
+	ad_msg_begin(&m, (uint8_t)type);
+	ad_msg_str(&m, w->pool->name);
+	ad_msg_u32(&m, w->id);
+	ad_router_send(d, &m, type == AD_R_WORKER ? w->router_end : -1);
 }
 
 void ad_router_site_state(ad_daemon *d, const ad_site_state *s)

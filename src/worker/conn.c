@@ -26,6 +26,11 @@
  * connection closes. `Expect: 100-continue` gets its interim response once
  * the head is accepted.
  *
+ * A stopping worker (recycle, idle shutdown, pool stopped) gives a
+ * connection the router handed over back to it between requests, instead of
+ * closing it: the client's next request goes to the pool's next worker
+ * (handoff.c). Only when that fails is the connection closed.
+ *
  * The W3C log line of a response (prepared by the logging module) is
  * completed here: when its last byte is sent, with the bytes sent and the
  * time taken, or when the connection ends first (sc-win32-status 64, the
@@ -72,6 +77,8 @@ void wk_conn_close(wk_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	l->nconns--;
+	if (c->in_request)
+		wk_stats_end();
 	if (c->logrec)
 		wk_w3c_finish(c->logrec, c->sent, c->http.body_bytes, WIN32_NETNAME_DELETED);
 	close(c->fd);
@@ -129,12 +136,30 @@ static void linger(wk_conn *c)
 	c->can_read = true;
 }
 
-/* The response is sent: next request, or close. */
-static void finish_response(wk_conn *c)
+static void give_back(wk_conn *c);
+
+/* Between requests in a stopping worker: the connection goes back to the
+ * router with what was read of the next request. False when it did. */
+static bool hand_back(wk_conn *c)
+{
+	if (!c->handed || !c->loop->stopping)
+		return false;
+	c->head_start = c->rpos;
+	give_back(c);
+	return true;
+}
+
+/* The response is sent: next request, or close. False when the connection
+ * is gone (given back). */
+static bool finish_response(wk_conn *c)
 {
 	wk_req *r = c->req;
-	bool keep =
-	    r && r->keep_alive && !r->close && !c->early && !c->close_after && !c->loop->stopping;
+	bool alive = r && r->keep_alive && !r->close && !c->early && !c->close_after;
+	bool keep = alive && !c->loop->stopping;
+	if (c->in_request) {
+		c->in_request = false;
+		wk_stats_end();
+	}
 	if (r && r->keepalive_ms)
 		c->idle_ms = r->keepalive_ms;
 	if (c->logrec)
@@ -147,14 +172,17 @@ static void finish_response(wk_conn *c)
 	c->file.len = 0;
 	ah_buf_truncate(&c->out, 0);
 	c->out_pos = c->out_ready = 0;
+	if (alive && !keep && hand_back(c))
+		return false;
 	if (!keep) {
 		linger(c);
-		return;
+		return true;
 	}
 	c->phase = WK_IDLE;
 	c->deadline = c->loop->now_ms + (c->idle_ms ? c->idle_ms : conn_timeout(c->loop));
 	if (c->rpos == c->rlen)
 		c->rpos = c->rlen = 0;
+	return true;
 }
 
 /* A small file goes out with the head in one send: one system call fewer
@@ -200,7 +228,7 @@ static bool start_response(wk_conn *c)
 		return false;
 	}
 	if (rc == 1)
-		finish_response(c);
+		return finish_response(c);
 	return true;
 }
 
@@ -299,6 +327,8 @@ int wk_conn_on_head(wk_conn *c)
 		}
 	}
 	c->nreq++;
+	c->in_request = true;
+	wk_stats_begin();
 	if (c->logrec)
 		wk_w3c_finish(c->logrec, c->sent, 0, 0);
 	c->logrec = r->logrec;
@@ -307,7 +337,7 @@ int wk_conn_on_head(wk_conn *c)
 	bool body = r->chunked || r->content_length > 0;
 	if (body && r->expect_continue && r->status >= 400)
 		r->close = true;
-	if (c->close_after || l->stopping)
+	if (c->close_after || (l->stopping && !c->handed))
 		r->keep_alive = false;
 	if (body && !r->close && r->expect_continue) {
 		ah_buf_puts(&c->out, CONTINUE_LINE);
@@ -496,8 +526,7 @@ void wk_conn_event(wk_conn *c, uint32_t events)
 			return;
 		}
 		if (rc == 1 && c->phase == WK_WRITE) {
-			finish_response(c);
-			if (!process(c))
+			if (!finish_response(c) || !process(c))
 				return;
 		}
 	}
@@ -514,6 +543,11 @@ void wk_conn_timeout_check(wk_conn *c)
 
 void wk_conn_shutdown(wk_conn *c)
 {
+	if (c->handed) { /* given back between requests (hand_back) */
+		if (c->phase == WK_IDLE && c->rpos == c->rlen && !hand_back(c))
+			wk_conn_close(c);
+		return;
+	}
 	if (c->phase == WK_IDLE && c->rpos == c->rlen)
 		wk_conn_close(c);
 	else

@@ -22,10 +22,21 @@
  * hands nothing more over): the connections already queued in the socket
  * buffer are served too.
  *
- * Worker channel (APPHOST_WORKER_FD): two-byte packets, version and type:
- * the worker sends READY (1) once its loops run and PONG (2) for PING (16);
- * SHUTDOWN (17) and RECYCLE (18) stop it gracefully; CONFIG_CHANGED (19)
- * needs nothing (the loops watch the pool's configuration file).
+ * A stopping worker gives its keep-alive connections back to the router
+ * between requests (with the bytes of a next request already read), so
+ * that a recycle or an idle shutdown never closes a connection under a
+ * client that may be sending its next request: the router routes that
+ * request to the pool's next worker. Giving back works while the router
+ * reads its end, also after it shut its sending side (the channel's end).
+ *
+ * Worker channel (APPHOST_WORKER_FD): packets of a version and a type: the
+ * worker sends READY (1) once its loops run, and PONG (2) for PING (16)
+ * with its statistics: u32 requests begun since it started, u32 requests in
+ * progress, u32 milliseconds since the last request began or ended (little-
+ * endian); SHUTDOWN (17) and RECYCLE (18) stop it gracefully;
+ * CONFIG_CHANGED (19) needs nothing (the loops watch the pool's
+ * configuration file). The main thread serves the channel, so a PING is
+ * answered however busy the loops are.
  */
 #include "worker/worker.h"
 
@@ -34,6 +45,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HDR 16
@@ -42,6 +54,37 @@
 
 /* The channel ended (or broke): seen by one loop, for all of them. */
 static atomic_bool channel_done;
+/* Giving back failed: the router no longer reads the channel. */
+static atomic_bool back_broken;
+
+/* The statistics of PONG. */
+static atomic_uint stat_requests, stat_active;
+static atomic_uint_least64_t stat_last_ms, started_ms;
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void wk_stats_start(void)
+{
+	atomic_store(&started_ms, mono_ms());
+}
+
+void wk_stats_begin(void)
+{
+	atomic_fetch_add(&stat_requests, 1);
+	atomic_fetch_add(&stat_active, 1);
+	atomic_store(&stat_last_ms, mono_ms());
+}
+
+void wk_stats_end(void)
+{
+	atomic_fetch_sub(&stat_active, 1);
+	atomic_store(&stat_last_ms, mono_ms());
+}
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -139,12 +182,12 @@ int wk_handoff_give_back(wk_loop *l, int fd, const wk_addr *local, const wk_addr
 	wk_addr_format(pa, sizeof(pa), peer);
 	wk_addr_format(la, sizeof(la), local);
 	size_t pl = strlen(pa), ll = strlen(la);
-	if (len > HEAD_MAX || atomic_load(&channel_done))
+	if (len > HEAD_MAX || atomic_load(&back_broken))
 		return AH_EINVALID;
 	uint8_t *buf = l->handoff_buf;
 	buf[0] = 1;
-	buf[1] = 0;
-	put16(buf + 2, 1); /* app path "/": the router routes again */
+	buf[1] = l->stopping ? 4 : 0; /* AGAIN: the pool's next worker may take it */
+	put16(buf + 2, 1);            /* app path "/": the router routes again */
 	put32(buf + 4, 0);
 	put16(buf + 8, pl);
 	put16(buf + 10, ll);
@@ -173,6 +216,8 @@ int wk_handoff_give_back(wk_loop *l, int fd, const wk_addr *local, const wk_addr
 	do
 		n = sendmsg(l->srv->handoff_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno != EAGAIN && errno != ENOBUFS)
+		atomic_store(&back_broken, true);
 	return n < 0 ? AH_EIO : 0;
 }
 
@@ -201,6 +246,29 @@ void wk_handoff_read(wk_loop *l)
 int wk_chan_send(int fd, uint8_t type)
 {
 	uint8_t m[2] = {1, type};
+	ssize_t n;
+	do
+		n = send(fd, m, sizeof(m), MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(m) ? 0 : AH_EIO;
+}
+
+static void put32_at(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+int wk_chan_pong(int fd)
+{
+	uint8_t m[14] = {1, WK_CHAN_PONG};
+	uint64_t last = atomic_load(&stat_last_ms), now = mono_ms();
+	uint64_t idle = last && now > last ? now - last : 0;
+	if (!last) /* no request yet: idle since the worker started */
+		idle = now - atomic_load(&started_ms);
+	put32_at(m + 2, atomic_load(&stat_requests));
+	put32_at(m + 6, atomic_load(&stat_active));
+	put32_at(m + 10, idle > UINT32_MAX ? UINT32_MAX : (uint32_t)idle);
 	ssize_t n;
 	do
 		n = send(fd, m, sizeof(m), MSG_NOSIGNAL);

@@ -187,7 +187,7 @@ static void wait_for_stop(const sigset_t *stop, int chan, bool verbose)
 			if (t == 0 || t == WK_CHAN_CONFIG_CHANGED)
 				continue;
 			if (t == WK_CHAN_PING) {
-				wk_chan_send(chan, WK_CHAN_PONG);
+				wk_chan_pong(chan);
 				continue;
 			}
 			if (verbose || t < 0)
@@ -212,6 +212,7 @@ int main(int argc, char **argv)
 	wk_server srv;
 	memset(&srv, 0, sizeof(srv));
 	srv.listen_fd = srv.handoff_fd = -1;
+	wk_stats_start();
 	if (!o.listen) {
 		srv.handoff_fd = env_fd("APPHOST_CONN_FD");
 		chan = env_fd("APPHOST_WORKER_FD");

@@ -670,6 +670,7 @@ struct wk_conn {
 	bool close_after;  /* close once the current response is sent */
 	bool handed;       /* handed over by the router */
 	bool give_back;    /* the request being parsed goes back to the router */
+	bool in_request;   /* counted in the statistics as in progress */
 	unsigned nreq;     /* requests begun on the connection */
 	uint64_t deadline; /* monotonic ms */
 	uint64_t idle_ms;  /* keep-alive timeout (the site's connectionTimeout) */
@@ -705,6 +706,12 @@ void wk_loop_forget_handoff(wk_loop *l);
 /* The worker channel: send a message type; read one (0: none waiting,
  * -1: the channel is closed or sent garbage). */
 int wk_chan_send(int fd, uint8_t type);
+/* PONG, with the statistics apphostd's idleTimeout and request limit use. */
+int wk_chan_pong(int fd);
+/* The statistics: the worker starts; (every loop) a request begins, ends. */
+void wk_stats_start(void);
+void wk_stats_begin(void);
+void wk_stats_end(void);
 int wk_chan_read(int fd);
 enum {
 	WK_CHAN_READY = 1,

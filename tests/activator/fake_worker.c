@@ -200,8 +200,9 @@ int main(int argc, char **argv)
 			if (n <= 0)
 				return 0;
 			if (n == 2 && m[1] == AD_W_PING) {
-				uint8_t pong[2] = {AD_PROTO_VERSION, AD_W_PONG};
-				ad_send(wfd, pong, 2, -1, 0);
+				/* statistics: nothing served, never idle */
+				uint8_t pong[14] = {AD_PROTO_VERSION, AD_W_PONG};
+				ad_send(wfd, pong, sizeof(pong), -1, 0);
 			} else if (n == 2 && (m[1] == AD_W_SHUTDOWN || m[1] == AD_W_RECYCLE)) {
 				draining = true;
 			}

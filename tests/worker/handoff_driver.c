@@ -9,8 +9,9 @@
  * TEST-NET-1 as the router reports it): its errors get the simple pages,
  * not the detailed ones of local clients (httpErrors' DetailedLocalOnly).
  * Then it sends SHUTDOWN, queues several connections on the handoff channel
- * and closes its end, as the router does, and checks that every queued
- * connection is answered (and closed) and that the worker exits 0.
+ * and shuts its sending side, as the router does, and checks that every
+ * queued connection is answered and then given back (flag AGAIN: the
+ * worker is stopping) and that the worker exits 0.
  *
  * Usage: handoff_driver WORKER CONFIG PORT
  *   CONFIG: the pool's configuration file (-h); PORT: the port of the
@@ -50,10 +51,12 @@ static int wait_readable(int fd, int ms)
 
 static int chan_msg(int fd, int ms)
 {
-	uint8_t m[8];
+	uint8_t m[32];
 	if (!wait_readable(fd, ms))
 		return -1;
 	ssize_t n = recv(fd, m, sizeof(m), 0);
+	if (n == 14 && m[0] == 1 && m[1] == 2) /* PONG carries the statistics */
+		return 2;
 	return n == 2 && m[0] == 1 ? m[1] : -1;
 }
 
@@ -248,18 +251,39 @@ int main(int argc, char **argv)
 		close(server);
 	}
 	check("several connections are queued for the stopping worker", handed == NQ);
-	close(hc[0]); /* the router closes its end once it hands nothing more over */
-	int answered = 0, closed = 0;
+	/* the router shuts its sending side once it hands nothing more over,
+	 * and reads what the worker gives back */
+	shutdown(hc[0], SHUT_WR);
+	int answered = 0, back = 0;
 	for (int i = 0; i < NQ; i++) {
 		read_response(qc[i], resp, sizeof(resp));
-		if (strncmp(resp, "HTTP/1.1 200 OK", 15) == 0 && strstr(resp, "site B hello"))
+		if (strncmp(resp, "HTTP/1.1 200 OK", 15) == 0 && strstr(resp, "site B hello") &&
+		    !strstr(resp, "Connection: close"))
 			answered++;
-		if (strstr(resp, "Connection: close"))
-			closed++;
-		close(qc[i]);
 	}
-	check("SHUTDOWN: every queued connection is answered", answered == NQ);
-	check("SHUTDOWN: and closed after its response", closed == NQ);
+	for (int i = 0; i < NQ && wait_readable(hc[0], 3000); i++) {
+		uint8_t pkt[512];
+		struct iovec iov = {pkt, sizeof(pkt)};
+		union {
+			struct cmsghdr h;
+			char b[CMSG_SPACE(sizeof(int))];
+		} ctl;
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+				    .msg_controllen = sizeof(ctl.b)};
+		ssize_t n = recvmsg(hc[0], &mh, 0);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		if (n >= 16 && pkt[0] == 1 && (pkt[1] & 4) && c && c->cmsg_type == SCM_RIGHTS) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+			close(fd);
+			back++;
+		}
+	}
+	for (int i = 0; i < NQ; i++)
+		close(qc[i]);
+	close(hc[0]);
+	check("SHUTDOWN: every queued connection is answered, kept alive", answered == NQ);
+	check("SHUTDOWN: and given back to the router after its response (AGAIN)", back == NQ);
 	close(ls);
 
 	int status = -1;

@@ -19,9 +19,12 @@
  *     7  LISTEN        str key ("*:80", "127.0.0.1:80", "[::1]:80")
  *                      + SCM_RIGHTS: the listening socket
  *     8  UNLISTEN      str key
- *     9  WORKER        str pool + SCM_RIGHTS: the router's end of the
- *                      pool's connection handoff pair (the worker is ready)
- *     10 WORKER_GONE   str pool (stop handing connections to it)
+ *     9  WORKER        str pool, u32 worker id + SCM_RIGHTS: the router's
+ *                      end of that worker's connection handoff pair (it is
+ *                      ready); a pool has up to maxProcesses of them (a web
+ *                      garden: connections go round-robin)
+ *     10 WORKER_GONE   str pool, u32 worker id (stop handing connections to
+ *                      it)
  *     11 POOL_STATE    str pool, u8 started
  *     12 SITE_STATE    u32 id, u8 started
  *     13 START_FAILED  str pool (answer 503 to the connections waiting)
@@ -33,7 +36,10 @@
  * Worker channel (apphostd <-> worker, fd APPHOST_WORKER_FD): two bytes,
  * version and type.
  *
- *   worker -> apphostd   1 READY (connections may be handed over), 2 PONG
+ *   worker -> apphostd   1 READY (connections may be handed over),
+ *                        2 PONG + u32 requests begun since the worker started,
+ *                        u32 requests in progress, u32 ms since the last
+ *                        request began or ended (14 bytes in all)
  *   apphostd -> worker   16 PING, 17 SHUTDOWN, 18 RECYCLE, 19 CONFIG_CHANGED
  *
  * Connection handoff (router <-> worker, fd APPHOST_CONN_FD): a 16-byte
@@ -41,7 +47,9 @@
  * socket in SCM_RIGHTS:
  *
  *   0  u8  version = 1
- *   1  u8  flags: bit0 TLS (later), bit1 the client is local (loopback)
+ *   1  u8  flags: bit0 TLS (later), bit1 the client is local (loopback),
+ *              bit2 AGAIN (worker -> router: given back by a stopping
+ *              worker between requests; it may route to the same pool)
  *   2  u16 app path length
  *   4  u32 site id
  *   8  u16 peer address length      ("127.0.0.1:51234", "[::1]:51234")
@@ -59,6 +67,7 @@
 
 #define AD_PROTO_VERSION 1
 #define AD_MSG_MAX 8192
+#define AD_GARDEN_MAX 64 /* workers of one pool at most (maxProcesses above: this) */
 
 enum ad_rmsg {
 	AD_R_TABLE_BEGIN = 1,
@@ -92,6 +101,7 @@ enum ad_wmsg {
 #define AD_HANDOFF_MAX (AD_HANDOFF_HDR + 3 * 4096 + AD_HANDOFF_HEAD_MAX)
 #define AD_HANDOFF_TLS 0x01
 #define AD_HANDOFF_LOCAL 0x02
+#define AD_HANDOFF_AGAIN 0x04 /* given back by a stopping worker: route anew */
 
 /* A message being built. Fields that do not fit set `bad`. */
 typedef struct ad_msg {

@@ -82,6 +82,16 @@ void rt_reap(rt_router *r)
 		ah_free(p->name);
 		ah_free(p);
 	}
+	while (r->dead_ends) {
+		rt_wend *e = r->dead_ends;
+		r->dead_ends = e->next;
+		ah_free(e);
+	}
+	while (r->dead_drains) {
+		rt_drain *dr = r->dead_drains;
+		r->dead_drains = dr->next;
+		ah_free(dr);
+	}
 	while (r->dead_listeners) {
 		rt_listener *l = r->dead_listeners;
 		r->dead_listeners = l->next;

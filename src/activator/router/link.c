@@ -144,6 +144,7 @@ static int pool_message(rt_router *r, int type, ad_rd *rd, int fd)
 	char name[NAME_MAX_LEN];
 	ad_rd_str(rd, name, sizeof(name));
 	uint8_t started = type == AD_R_POOL_STATE ? ad_rd_u8(rd) : 0;
+	uint32_t id = type == AD_R_WORKER || type == AD_R_WORKER_GONE ? ad_rd_u32(rd) : 0;
 	if (!ad_rd_done(rd) || (type == AD_R_WORKER) != (fd >= 0))
 		return -EBADMSG;
 	rt_pool *p = rt_pool_find(r, name);
@@ -154,10 +155,10 @@ static int pool_message(rt_router *r, int type, ad_rd *rd, int fd)
 	}
 	switch (type) {
 	case AD_R_WORKER:
-		rt_pool_set_worker(r, p, fd);
+		rt_pool_set_worker(r, p, id, fd);
 		break;
 	case AD_R_WORKER_GONE:
-		rt_pool_worker_gone(r, p);
+		rt_pool_worker_gone(r, p, id);
 		break;
 	case AD_R_POOL_STATE:
 		p->started = started != 0;

@@ -117,11 +117,14 @@ static void dispatch(rt_router *r, struct epoll_event *ev)
 	case RT_K_CONN:
 		rt_conn_event(r, ev->data.ptr, ev->events);
 		break;
-	case RT_K_POOL:
-		rt_pool_event(r, ev->data.ptr, ev->events);
+	case RT_K_WEND:
+		rt_wend_event(r, ev->data.ptr, ev->events);
 		break;
 	case RT_K_LINK:
 		rt_link_event(r);
+		break;
+	case RT_K_DRAIN:
+		rt_drain_event(r, ev->data.ptr, ev->events);
 		break;
 	}
 }

@@ -1,13 +1,17 @@
 /*
- * Application pools in the router: HTTP.sys's request queues. A pool whose
- * worker is attached gets each routed connection at once, through the
- * worker's handoff socket; otherwise (no worker yet, or the worker's socket
- * is full) the connection waits in the pool's queue, at most queueLength of
- * them, and apphostd is asked once to start the worker. A stopped pool and a
- * full queue answer 503.
+ * Application pools in the router: HTTP.sys's request queues. A pool with a
+ * worker attached gets each routed connection at once, through a worker's
+ * handoff socket (round-robin across its workers: a web garden has
+ * several); otherwise (no worker yet, or every worker's socket is full) the
+ * connection waits in the pool's queue, at most queueLength of them, and
+ * apphostd is asked once to start the worker. A stopped pool and a full
+ * queue answer 503.
  *
  * The handoff socket is also read: a worker gives back a keep-alive
- * connection whose next request belongs to another pool.
+ * connection whose next request belongs to another pool, or, when it is
+ * stopping, any keep-alive connection between requests (flag AGAIN): that
+ * one may route to the same pool, whose next worker gets it. When the pool
+ * stops using a worker, its end is drained (rt_drain) rather than closed.
  */
 #include "router.h"
 
@@ -25,18 +29,24 @@ rt_pool *rt_pool_find(rt_router *r, const char *name)
 	return ah_map_get(&r->pool_map, name);
 }
 
-static void arm(rt_router *r, rt_pool *p, bool out)
+static void arm(rt_router *r, rt_wend *e, bool out)
 {
-	if (p->fd < 0 || p->want_out == out)
+	if (e->fd < 0 || e->want_out == out)
 		return;
 	uint32_t ev = EPOLLIN | EPOLLRDHUP | (out ? EPOLLOUT : 0);
-	if (rt_epoll(r, EPOLL_CTL_MOD, p->fd, ev, p) == 0)
-		p->want_out = out;
+	if (rt_epoll(r, EPOLL_CTL_MOD, e->fd, ev, e) == 0)
+		e->want_out = out;
 }
 
-/* Hand c to p's worker: 0 (c is gone), -EAGAIN (the worker's socket is
- * full) or -EPIPE (the worker is gone). */
-static int handoff(rt_router *r, rt_pool *p, rt_conn *c)
+static void arm_all(rt_router *r, rt_pool *p, bool out)
+{
+	for (size_t i = 0; i < p->nends; i++)
+		arm(r, p->ends[i], out);
+}
+
+/* Hand c to the worker of e: 0 (c is gone), -EAGAIN (the worker's socket
+ * is full) or -EPIPE (the worker is gone). */
+static int handoff_to(rt_router *r, rt_wend *e, rt_conn *c)
 {
 	ad_handoff h = {
 		.flags = c->loopback ? AD_HANDOFF_LOCAL : 0,
@@ -55,7 +65,7 @@ static int handoff(rt_router *r, rt_pool *p, rt_conn *c)
 		rt_conn_respond(r, c, RT_PAGE_TOO_LONG);
 		return 0;
 	}
-	int rc = ad_send(p->fd, r->msg, n, c->fd, MSG_DONTWAIT);
+	int rc = ad_send(e->fd, r->msg, n, c->fd, MSG_DONTWAIT);
 	if (rc == 0) {
 		rt_conn_close(r, c); /* closes the router's copy; the worker has its own */
 		return 0;
@@ -63,6 +73,31 @@ static int handoff(rt_router *r, rt_pool *p, rt_conn *c)
 	if (rc == -EAGAIN || rc == -ENOBUFS || rc == -ETOOMANYREFS)
 		return -EAGAIN;
 	return -EPIPE;
+}
+
+static void end_gone(rt_router *r, rt_pool *p, rt_wend *e);
+
+/* Hand c to one of p's workers, round-robin: 0, -EAGAIN (every worker's
+ * socket is full) or -EPIPE (no worker left). */
+static int handoff(rt_router *r, rt_pool *p, rt_conn *c)
+{
+	size_t tried = 0;
+	while (p->nends && tried < p->nends) {
+		size_t i = p->rr % p->nends;
+		rt_wend *e = p->ends[i];
+		int rc = handoff_to(r, e, c);
+		if (rc == 0) {
+			p->rr = i + 1;
+			return 0;
+		}
+		if (rc == -EPIPE) {
+			end_gone(r, p, e); /* the array shrank: the same index again */
+			continue;
+		}
+		p->rr = i + 1;
+		tried++;
+	}
+	return p->nends ? -EAGAIN : -EPIPE;
 }
 
 static rt_conn *dequeue(rt_pool *p)
@@ -83,7 +118,7 @@ void rt_pool_fail_queue(rt_router *r, rt_pool *p)
 	rt_conn *c;
 	while ((c = dequeue(p)))
 		rt_conn_respond(r, c, RT_PAGE_UNAVAILABLE);
-	arm(r, p, false);
+	arm_all(r, p, false);
 }
 
 static void demand(rt_router *r, rt_pool *p)
@@ -101,17 +136,104 @@ void rt_pools_retry_demands(rt_router *r)
 			p->demand_unsent = rt_link_demand(r, p) < 0;
 }
 
-void rt_pool_worker_gone(rt_router *r, rt_pool *p)
+/* The connections given back on fd; from: the pool they must not route
+ * to again (NULL: any). False when fd ended or broke. */
+static bool take_back_from(rt_router *r, int sock, rt_pool *from, const char *name)
 {
-	if (p->fd >= 0) {
-		epoll_ctl(r->ep, EPOLL_CTL_DEL, p->fd, NULL);
-		close(p->fd);
-		p->fd = -1;
+	for (int i = 0; i < 64; i++) {
+		int fd;
+		ssize_t n = ad_recv(sock, r->msg, sizeof(r->msg), &fd, MSG_DONTWAIT);
+		if (n == -EAGAIN)
+			return true;
+		ad_handoff h;
+		if (n <= 0 || fd < 0 || ad_handoff_decode(&h, r->msg, (size_t)n) < 0) {
+			if (n != 0)
+				ad_log(AD_LOG_ERR, "malformed connection handoff from the worker "
+						   "of pool '%s'; no longer used", name);
+			if (fd >= 0)
+				close(fd);
+			return false;
+		}
+		rt_conn_returned(r, h.flags & AD_HANDOFF_AGAIN ? NULL : from, fd, h.head,
+				 h.head_len);
 	}
-	p->want_out = false;
-	p->demanded = false;
-	if (p->qlen)
-		demand(r, p);
+	return true;
+}
+
+static void drain_end(rt_router *r, rt_drain *dr)
+{
+	epoll_ctl(r->ep, EPOLL_CTL_DEL, dr->fd, NULL);
+	close(dr->fd);
+	dr->fd = -1;
+	for (rt_drain **pd = &r->drains; *pd; pd = &(*pd)->next) {
+		if (*pd == dr) {
+			*pd = dr->next;
+			break;
+		}
+	}
+	dr->next = r->dead_drains;
+	r->dead_drains = dr;
+}
+
+void rt_drain_event(rt_router *r, rt_drain *dr, uint32_t events)
+{
+	if (dr->fd < 0)
+		return;
+	if ((events & EPOLLIN) && !take_back_from(r, dr->fd, NULL, "(stopping)")) {
+		drain_end(r, dr);
+		return;
+	}
+	if ((events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)) && !(events & EPOLLIN))
+		drain_end(r, dr);
+}
+
+/* Stop handing connections to the worker of fd; read what it gives back. */
+static void drain_start(rt_router *r, int fd)
+{
+	rt_drain *dr = ah_calloc(1, sizeof(*dr));
+	shutdown(fd, SHUT_WR);
+	if (!dr || rt_epoll(r, EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLRDHUP, dr) < 0) {
+		epoll_ctl(r->ep, EPOLL_CTL_DEL, fd, NULL);
+		close(fd);
+		ah_free(dr);
+		return;
+	}
+	dr->kind = RT_K_DRAIN;
+	dr->fd = fd;
+	dr->next = r->drains;
+	r->drains = dr;
+}
+
+/* The worker of e takes no more connections: its end is drained. */
+static void end_gone(rt_router *r, rt_pool *p, rt_wend *e)
+{
+	for (size_t i = 0; i < p->nends; i++) {
+		if (p->ends[i] == e) {
+			memmove(&p->ends[i], &p->ends[i + 1], (p->nends - i - 1) * sizeof(e));
+			p->nends--;
+			break;
+		}
+	}
+	if (e->fd >= 0)
+		drain_start(r, e->fd);
+	e->fd = -1;
+	e->next = r->dead_ends;
+	r->dead_ends = e;
+	if (!p->nends) {
+		p->demanded = false;
+		if (p->qlen)
+			demand(r, p);
+	}
+}
+
+void rt_pool_worker_gone(rt_router *r, rt_pool *p, uint32_t id)
+{
+	for (size_t i = 0; i < p->nends; i++) {
+		if (p->ends[i]->id == id) {
+			end_gone(r, p, p->ends[i]);
+			return;
+		}
+	}
 }
 
 static void requeue_front(rt_pool *p, rt_conn *c)
@@ -125,31 +247,38 @@ static void requeue_front(rt_pool *p, rt_conn *c)
 
 static void drain(rt_router *r, rt_pool *p)
 {
-	while (p->qhead && p->fd >= 0) {
+	while (p->qhead && p->nends) {
 		rt_conn *c = dequeue(p);
 		int rc = handoff(r, p, c);
 		if (rc == 0)
 			continue;
 		requeue_front(p, c);
 		if (rc == -EAGAIN)
-			arm(r, p, true);
-		else
-			rt_pool_worker_gone(r, p);
+			arm_all(r, p, true);
 		return;
 	}
-	arm(r, p, false);
+	arm_all(r, p, false);
 }
 
-void rt_pool_set_worker(rt_router *r, rt_pool *p, int fd)
+void rt_pool_set_worker(rt_router *r, rt_pool *p, uint32_t id, int fd)
 {
-	if (p->fd >= 0)
-		rt_pool_worker_gone(r, p);
-	if (rt_epoll(r, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLRDHUP, p) < 0) {
+	rt_pool_worker_gone(r, p, id); /* the same worker again (apphostd resends) */
+	rt_wend *e = p->nends < AD_GARDEN_MAX ? ah_calloc(1, sizeof(*e)) : NULL;
+	if (!e) {
+		ad_log(AD_LOG_ERR, "pool '%s': cannot take another worker", p->name);
 		close(fd);
 		return;
 	}
-	p->fd = fd;
-	p->want_out = false;
+	e->kind = RT_K_WEND;
+	e->fd = fd;
+	e->id = id;
+	e->pool = p;
+	if (rt_epoll(r, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLRDHUP, e) < 0) {
+		close(fd);
+		ah_free(e);
+		return;
+	}
+	p->ends[p->nends++] = e;
 	p->demanded = false;
 	drain(r, p);
 }
@@ -173,10 +302,10 @@ static void enqueue(rt_router *r, rt_pool *p, rt_conn *c)
 		p->qhead = c;
 	p->qtail = c;
 	p->qlen++;
-	if (p->fd < 0)
+	if (!p->nends)
 		demand(r, p);
 	else
-		arm(r, p, true);
+		arm_all(r, p, true);
 }
 
 void rt_dispatch(rt_router *r, rt_conn *c, const char *pool)
@@ -193,58 +322,31 @@ void rt_dispatch(rt_router *r, rt_conn *c, const char *pool)
 		return;
 	}
 	c->returned_by = NULL;
-	if (p->fd >= 0 && !p->qhead) {
-		int rc = handoff(r, p, c);
-		if (rc == 0)
-			return;
-		if (rc == -EPIPE)
-			rt_pool_worker_gone(r, p);
-	}
+	if (p->nends && !p->qhead && handoff(r, p, c) == 0)
+		return;
 	enqueue(r, p, c);
 }
 
-/* Connections given back by the worker. */
-static void take_back(rt_router *r, rt_pool *p)
+void rt_wend_event(rt_router *r, rt_wend *e, uint32_t events)
 {
-	for (int i = 0; i < 64 && p->fd >= 0; i++) {
-		int fd;
-		ssize_t n = ad_recv(p->fd, r->msg, sizeof(r->msg), &fd, MSG_DONTWAIT);
-		if (n == -EAGAIN)
-			return;
-		ad_handoff h;
-		if (n <= 0 || fd < 0 || ad_handoff_decode(&h, r->msg, (size_t)n) < 0) {
-			if (n != 0)
-				ad_log(AD_LOG_ERR, "malformed connection handoff from the worker "
-						   "of pool '%s'; no longer used", p->name);
-			if (fd >= 0)
-				close(fd);
-			rt_pool_worker_gone(r, p);
-			return;
-		}
-		rt_conn_returned(r, p, fd, h.head, h.head_len);
-	}
-}
-
-void rt_pool_event(rt_router *r, rt_pool *p, uint32_t events)
-{
-	if (p->fd < 0)
+	rt_pool *p = e->pool;
+	if (e->fd < 0)
 		return;
-	if (events & EPOLLIN)
-		take_back(r, p);
-	if (p->fd >= 0 && (events & EPOLLOUT))
+	if ((events & EPOLLIN) && !take_back_from(r, e->fd, p, p->name)) {
+		end_gone(r, p, e);
+		return;
+	}
+	if (events & EPOLLOUT)
 		drain(r, p);
-	if (p->fd >= 0 && (events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)) && !(events & EPOLLIN))
-		rt_pool_worker_gone(r, p);
+	if (e->fd >= 0 && (events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)) && !(events & EPOLLIN))
+		end_gone(r, p, e);
 }
 
 static void pool_retire(rt_router *r, rt_pool *p)
 {
 	rt_pool_fail_queue(r, p);
-	if (p->fd >= 0) {
-		epoll_ctl(r->ep, EPOLL_CTL_DEL, p->fd, NULL);
-		close(p->fd);
-		p->fd = -1;
-	}
+	while (p->nends)
+		end_gone(r, p, p->ends[0]);
 	p->demand_unsent = false;
 	p->next = r->dead_pools;
 	r->dead_pools = p;
@@ -263,8 +365,6 @@ int rt_pools_sync(rt_router *r)
 				ah_free(p);
 				return -ENOMEM;
 			}
-			p->kind = RT_K_POOL;
-			p->fd = -1;
 			p->next = r->pools;
 			r->pools = p;
 		}

@@ -21,7 +21,7 @@
 
 #include <stdint.h>
 
-enum rt_kind { RT_K_LISTEN = 1, RT_K_CONN, RT_K_POOL, RT_K_LINK };
+enum rt_kind { RT_K_LISTEN = 1, RT_K_CONN, RT_K_WEND, RT_K_LINK, RT_K_DRAIN };
 
 typedef struct rt_listener {
 	int kind;
@@ -57,18 +57,41 @@ typedef struct rt_list {
 	rt_conn *head, *tail;
 } rt_list;
 
-typedef struct rt_pool {
+/* The router's end of one worker's handoff pair (a web garden has several
+ * per pool; connections go round-robin). */
+typedef struct rt_wend {
 	int kind;
+	int fd;        /* -1 once gone */
+	uint32_t id;   /* apphostd's worker id */
+	bool want_out; /* EPOLLOUT armed to drain the queue */
+	struct rt_pool *pool;
+	struct rt_wend *next; /* in the list of ends to free */
+} rt_wend;
+
+typedef struct rt_pool {
 	char *name;
 	uint32_t queue_len;
 	bool started, seen;
-	int fd;        /* the router's end of the worker's handoff pair; -1: none */
-	bool want_out; /* EPOLLOUT armed to drain the queue */
+	rt_wend *ends[AD_GARDEN_MAX]; /* its ready workers */
+	size_t nends, rr;             /* rr: the next end to try */
 	bool demanded, demand_unsent;
 	rt_conn *qhead, *qtail;
 	size_t qlen;
 	struct rt_pool *next;
 } rt_pool;
+
+/*
+ * The handoff end of a worker the router no longer hands connections to
+ * (recycled, stopped, gone): its sending side is shut, so that the worker
+ * sees the end of its channel once it has taken what was sent, and it is
+ * read until the worker closes it, for the connections a stopping worker
+ * gives back between requests.
+ */
+typedef struct rt_drain {
+	int kind;
+	int fd;
+	struct rt_drain *next;
+} rt_drain;
 
 typedef struct rt_router {
 	int ep;
@@ -83,6 +106,9 @@ typedef struct rt_router {
 	rt_list reading, closing;
 	rt_conn *graveyard;      /* closed during this round of events */
 	rt_pool *dead_pools;     /* removed during this round of events */
+	rt_drain *drains;        /* worker ends being drained */
+	rt_drain *dead_drains;   /* ended during this round of events */
+	rt_wend *dead_ends;
 	rt_listener *dead_listeners;
 	size_t nconns, max_conns;
 	uint64_t now_ms;
@@ -108,14 +134,15 @@ void rt_list_remove(rt_conn *c);
 
 /* pool.c */
 void rt_dispatch(rt_router *r, rt_conn *c, const char *pool);
-void rt_pool_event(rt_router *r, rt_pool *p, uint32_t events);
-void rt_pool_set_worker(rt_router *r, rt_pool *p, int fd);
-void rt_pool_worker_gone(rt_router *r, rt_pool *p);
+void rt_wend_event(rt_router *r, rt_wend *e, uint32_t events);
+void rt_pool_set_worker(rt_router *r, rt_pool *p, uint32_t id, int fd);
+void rt_pool_worker_gone(rt_router *r, rt_pool *p, uint32_t id);
 void rt_pool_fail_queue(rt_router *r, rt_pool *p);
 /* Make the runtime pools match the table just installed. */
 int rt_pools_sync(rt_router *r);
 rt_pool *rt_pool_find(rt_router *r, const char *name);
 void rt_pools_retry_demands(rt_router *r);
+void rt_drain_event(rt_router *r, rt_drain *dr, uint32_t events);
 
 /* link.c */
 void rt_link_event(rt_router *r);
