@@ -12,7 +12,7 @@
  * "ERROR <hresult in hex> <message>". STATE's data line is the state word
  * (Started, Stopped); LIST WP's are "<pid> <pool name>"; IDENTITY's are
  * "<pid> uid=N(name) gid=N(name) groups=N(name),..." for each worker of the
- * pool (the current one first), read from /proc, or "- uid=..." with what
+ * pool, read from /proc, or "- uid=..." with what
  * the next worker would run as when none runs (wpident.h). The errors carry
  * the HRESULTs and texts IIS's appcmd shows:
  *   800710d8 The object identifier does not represent a valid object.

@@ -152,12 +152,8 @@ void ad_wp_identity(ah_buf *out, ad_daemon *d, const ad_pool *p)
 {
 	size_t shown = 0;
 	char label[32];
-	if (p->worker && !p->worker->stopping) {
-		snprintf(label, sizeof(label), "%ld", (long)p->worker->pid);
-		shown += describe_process(out, d, p, p->worker->pid, label);
-	}
 	for (const ad_worker *w = d->workers; w; w = w->next) {
-		if (w == p->worker || w->pool != p || w->stopping)
+		if (w->pool != p || w->stopping)
 			continue;
 		snprintf(label, sizeof(label), "%ld", (long)w->pid);
 		shown += describe_process(out, d, p, w->pid, label);

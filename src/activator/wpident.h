@@ -21,7 +21,7 @@
 #include "util/buf.h"
 
 /* Append the data lines of IDENTITY APPPOOL for pool p: "<pid> <identity>"
- * for each of its workers that is not stopping (the current one first), or
+ * for each of its workers that is not stopping, or
  * "- <identity>" (what the next worker would run as) when none runs. */
 void ad_wp_identity(ah_buf *out, ad_daemon *d, const ad_pool *p);
 
