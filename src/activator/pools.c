@@ -468,9 +468,9 @@ int ad_pool_start(ad_daemon *d, ad_pool *p)
 	p->state = AD_STARTED;
 	p->fail_count = 0;
 	ad_router_pool_msg(d, AD_R_POOL_STATE, p);
-	if (p->def && p->def->always_running)
-		pool_fill(d, p);
 	ad_log(AD_LOG_INFO, "application pool '%s' started", p->name);
+	if (p->def && p->def->always_running) /* a failed logon stops it again (5057) */
+		pool_fill(d, p);
 	return 0;
 }
 
@@ -543,8 +543,8 @@ static void recycle_fill(ad_daemon *d, ad_pool *p)
 	bool overlap = !(p->def && p->def->no_overlap);
 	if (overlap || (p->def && p->def->always_running))
 		pool_fill(d, p);
-	if (!overlap || count_live(d, p, false))
-		return;
+	if (!overlap || count_live(d, p, false) || p->state != AD_STARTED)
+		return; /* a failed logon stopped the pool (5057): its workers stop */
 	ad_log(AD_LOG_ERR, "application pool '%s': the new worker could not start; the old one "
 			   "goes on serving",
 	       p->name);
