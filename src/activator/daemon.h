@@ -136,6 +136,8 @@ void ad_apply_model(ad_daemon *d, bool first);
 /* Bind what the model needs, close what it no longer needs. */
 void ad_listeners_sync(ad_daemon *d);
 void ad_listeners_unlistened(ad_daemon *d, const char *key);
+/* Stopping: close every listening socket, here and in the router. */
+void ad_listeners_close_all(ad_daemon *d);
 
 /* rlink.c */
 int ad_router_start(ad_daemon *d);

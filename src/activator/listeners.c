@@ -4,7 +4,9 @@
  * again; the router gets a new one in a LISTEN message and gives one up on
  * UNLISTEN. A socket that cannot be bound now (the port is in use: often
  * by the socket it replaces, which the router is still closing) is tried
- * again when the router confirms a close, and at the next change.
+ * again when the router confirms a close, and at the next change. When
+ * apphostd stops, every socket goes first, so that new connections are
+ * refused while the workers finish what they were given.
  */
 #include "daemon.h"
 
@@ -53,6 +55,17 @@ static void send_key(ad_daemon *d, int type, const char *key, int fd)
 	ad_router_send(d, &m, fd);
 }
 
+/* Unlink *pl, tell the router to close its copy, close ours. */
+static void drop(ad_daemon *d, ad_listen **pl)
+{
+	ad_listen *l = *pl;
+	*pl = l->next;
+	ad_log(AD_LOG_INFO, "no longer listening on %s", l->key);
+	send_key(d, AD_R_UNLISTEN, l->key, -1);
+	close(l->fd);
+	ah_free(l);
+}
+
 void ad_listeners_sync(ad_daemon *d)
 {
 	char(*keys)[64];
@@ -66,16 +79,10 @@ void ad_listeners_sync(ad_daemon *d)
 		ptrs[i] = keys[i];
 	/* close first: a wildcard socket may replace the sockets of its port */
 	for (ad_listen **pl = &d->listens; *pl;) {
-		ad_listen *l = *pl;
-		if (ad_listen_key_wanted(l->key, ptrs, n)) {
-			pl = &l->next;
-			continue;
-		}
-		*pl = l->next;
-		ad_log(AD_LOG_INFO, "no longer listening on %s", l->key);
-		send_key(d, AD_R_UNLISTEN, l->key, -1);
-		close(l->fd);
-		ah_free(l);
+		if (ad_listen_key_wanted((*pl)->key, ptrs, n))
+			pl = &(*pl)->next;
+		else
+			drop(d, pl);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!ad_listen_key_wanted(keys[i], ptrs, n))
@@ -111,5 +118,12 @@ void ad_listeners_sync(ad_daemon *d)
 void ad_listeners_unlistened(ad_daemon *d, const char *key)
 {
 	(void)key;
-	ad_listeners_sync(d);
+	if (!d->stopping)
+		ad_listeners_sync(d);
+}
+
+void ad_listeners_close_all(ad_daemon *d)
+{
+	while (d->listens)
+		drop(d, &d->listens);
 }

@@ -10,8 +10,9 @@
  * socket, start the unprivileged router with them, write each pool's
  * isolated configuration, start the AlwaysRunning pools, open the control
  * socket, watch the configuration; then say ready (systemd, or the parent
- * of the daemon mode). SIGTERM or SIGINT: workers are asked to shut down
- * (killed after their shutdownTimeLimit), then the router stops. SIGHUP:
+ * of the daemon mode). SIGTERM or SIGINT: the listening sockets close, workers
+ * are asked to shut down (killed after their shutdownTimeLimit), then the
+ * router stops. SIGHUP:
  * reload the configuration now.
  */
 #include "daemon.h"
@@ -267,6 +268,7 @@ static void shut_down(ad_daemon *d)
 {
 	ad_service_notify("STOPPING=1");
 	ad_control_stop(d);
+	ad_listeners_close_all(d);
 	ad_workers_stop_all(d);
 	uint64_t limit = 0;
 	for (ad_worker *w = d->workers; w; w = w->next)

@@ -221,7 +221,9 @@ static void handle(ad_daemon *d, const uint8_t *buf, size_t len)
 		goto bad;
 	if (buf[1] == AD_R_DEMAND) {
 		ad_pool *p = ad_pool_find(d, name);
-		if (p)
+		if (p && d->stopping) /* no new worker once stopping: 503 */
+			ad_router_pool_msg(d, AD_R_START_FAILED, p);
+		else if (p)
 			ad_pool_demand(d, p);
 		return;
 	}

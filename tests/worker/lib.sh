@@ -1,10 +1,23 @@
 # Helpers of the worker tests (sourced by run.sh): a temporary configuration
-# and content tree, the real apphost-worker on a free loopback port, HTTP
-# requests with curl or raw bytes over bash's /dev/tcp, and checks.
+# and content tree, the real apphost-worker (alone, or behind apphostd) on a
+# free loopback port, HTTP requests with curl or raw bytes over bash's
+# /dev/tcp, and checks.
 
 PASS=0
 FAIL=0
 WPID=""
+
+# The server under test: the worker alone (apphost-worker --listen), or, when
+# $APPHOSTD names apphostd, the daemon with its router and real workers on
+# the same configuration, with a private run and configuration folder (the
+# daemon mode needs root: its workers run as the pools' identities).
+APPHOSTD=${APPHOSTD:-}
+ROUTER=${ROUTER:-}
+if [ -n "$APPHOSTD" ]; then
+	READY="ready:"
+else
+	READY="listening on"
+fi
 
 note() { printf '%s\n' "$*" >&2; }
 
@@ -48,6 +61,7 @@ make_tree() {
 		"$T/a/cached" "$T/a/sub2" "$T/app" "$T/b" "$T/shared"
 	sed -e "s#@PORT@#$PORT#g" -e "s#@ROOT@#$T#g" -e "s#@AUTHUSER@#${AUTHUSER:-ahnone1}#g" \
 		-e "s#@AUTHUSER2@#${AUTHUSER2:-ahnone2}#g" -e "s#@AUTHGROUP@#${AUTHGROUP:-ahnone}#g" \
+		-e "s#@POOLA@#${POOLA:-}#g" \
 		"$SRC/tests/worker/applicationHost.config.in" >"$T/cfg/applicationHost.config"
 	# 1 KB of known bytes
 	awk 'BEGIN{for(i=0;i<20;i++){printf "line %02d of the one kilobyte file, sixty-four bytes a line...\n", i}}' \
@@ -159,7 +173,7 @@ make_module_tree() {
 	printf 'secret\n' >"$T/a/anonfile/secret.txt"
 }
 
-# Start the worker on a free port (tries a few). Sets PORT, WPID.
+# Start the server on a free port (tries a few). Sets PORT, WPID.
 start_worker() {
 	local tries=0
 	while [ $tries -lt 8 ]; do
@@ -167,18 +181,17 @@ start_worker() {
 		PORT=$((20000 + RANDOM % 40000))
 		rm -rf "$T"
 		mkdir -p "$T"
+		chmod 755 "$T"
 		make_tree
-		APPHOST_SCHEMA_DIR="$SRC/schema" "$WORKER" --listen "127.0.0.1:$PORT" \
-			--config-dir "$T/cfg" --threads 2 --shutdown-timeout 10 "$@" \
-			>"$T/worker.log" 2>&1 &
-		WPID=$!
+		launch "$@"
 		local i=0
-		while [ $i -lt 50 ]; do
+		while [ $i -lt 100 ]; do
 			if ! kill -0 "$WPID" 2>/dev/null; then
 				break
 			fi
-			if grep -q "listening on" "$T/worker.log" 2>/dev/null; then
-				return 0
+			if grep -q "$READY" "$T/worker.log" 2>/dev/null; then
+				grep -q "cannot listen" "$T/worker.log" || return 0
+				break
 			fi
 			sleep 0.1
 			i=$((i + 1))
@@ -186,7 +199,7 @@ start_worker() {
 		kill "$WPID" 2>/dev/null
 		wait "$WPID" 2>/dev/null
 		if ! grep -q "cannot listen" "$T/worker.log"; then
-			note "the worker did not start:"
+			note "the server did not start:"
 			cat "$T/worker.log" >&2
 			return 1
 		fi
@@ -194,14 +207,30 @@ start_worker() {
 	return 1
 }
 
-# Stop the worker with SIGTERM; check it exits 0 with a clean log.
+# Start the server (the worker alone, or apphostd) in the background, its
+# output appended to $T/worker.log. Sets WPID.
+launch() {
+	if [ -n "$APPHOSTD" ]; then
+		mkdir -p "$T/run"
+		APPHOST_SCHEMA_DIR="$SRC/schema" "$APPHOSTD" -f --config-dir "$T/cfg" \
+			--run-dir "$T/run" --worker "$WORKER" ${ROUTER:+--router "$ROUTER"} \
+			>>"$T/worker.log" 2>&1 &
+	else
+		APPHOST_SCHEMA_DIR="$SRC/schema" "$WORKER" --listen "127.0.0.1:$PORT" \
+			--config-dir "$T/cfg" --threads 2 --shutdown-timeout 10 "$@" \
+			>>"$T/worker.log" 2>&1 &
+	fi
+	WPID=$!
+}
+
+# Stop the server with SIGTERM; check it exits 0 with a clean log.
 stop_worker() {
 	[ -n "$WPID" ] || return 0
 	kill -TERM "$WPID" 2>/dev/null
 	local rc=0
 	wait "$WPID" || rc=$?
 	WPID=""
-	check "worker exits 0 on SIGTERM" "$rc" "0"
+	check "the server exits 0 on SIGTERM" "$rc" "0"
 	if grep -q "AddressSanitizer\|runtime error" "$T/worker.log"; then
 		bad "no sanitizer report" "$(cat "$T/worker.log")"
 	fi
@@ -216,16 +245,27 @@ cleanup() {
 	[ -n "${T:-}" ] && rm -rf "$T"
 }
 
-# Start the worker again on the same port and tree (after stop_worker).
+# Start the server again on the same port and tree (after stop_worker).
 start_worker_again() {
-	APPHOST_SCHEMA_DIR="$SRC/schema" "$WORKER" --listen "127.0.0.1:$PORT" \
-		--config-dir "$T/cfg" --threads 2 --shutdown-timeout 10 >>"$T/worker.log" 2>&1 &
-	WPID=$!
+	local n
+	n=$(grep -c "$READY" "$T/worker.log")
+	launch
 	local i=0
-	while [ $i -lt 50 ] && [ "$(grep -c 'listening on' "$T/worker.log")" -lt 2 ]; do
+	while [ $i -lt 100 ] && [ "$(grep -c "$READY" "$T/worker.log")" -le "$n" ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
+}
+
+# eventually SECONDS COMMAND...: retry COMMAND until it succeeds.
+eventually() {
+	local i=0
+	while [ $i -lt $(($1 * 10)) ]; do
+		"${@:2}" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
 }
 
 # get HOST PATH [curl args...]: body in $T/body, headers in $T/hdr, status in $CODE.

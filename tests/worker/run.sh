@@ -2,14 +2,22 @@
 # The worker's HTTP behaviour, checked with real requests on a loopback port.
 # Usage: run.sh GROUP WORKER SOURCE_DIR [HANDOFF_DRIVER]
 #   GROUP: static | conditional | mapping | config | connection | limits | shutdown | handoff
-#          errors | protocol | redirect | filtering | auth | logging
+#          errors | protocol | redirect | filtering | auth | logging | delegation
+# The worker runs alone (--listen), or, with APPHOSTD=path/to/apphostd in the
+# environment (and optionally ROUTER=path/to/apphost-router), behind the real
+# apphostd, its router and its workers as the pools' identities: the same
+# groups check the same behaviour through the whole server.
 # Expected values are those of IIS's documented behaviour and of RFC 9110/9112.
-# Exit 77 (skipped) when curl is missing.
+# Exit 77 (skipped) when curl is missing, or in the daemon mode when not root.
 set -u
 GROUP=$1
 WORKER=$2
 SRC=$3
 command -v curl >/dev/null || { echo "curl is not installed: skipped"; exit 77; }
+if [ -n "${APPHOSTD:-}" ] && [ "$(id -u)" -ne 0 ]; then
+	echo "the daemon mode starts apphostd as root: skipped"
+	exit 77
+fi
 T=$(mktemp -d)
 trap cleanup EXIT
 . "$SRC/tests/worker/lib.sh"
@@ -221,7 +229,15 @@ group_config() {
 	cp "$T/cfg/applicationHost.config" "$T/ahc"
 	sed -i 's#<add segment="App_Data" />#<add segment="App_Data" /><add segment="style.css" />#' "$T/ahc"
 	mv "$T/ahc" "$T/cfg/applicationHost.config"
-	get a.test /style.css
+	# The worker alone reads the file itself: the next request sees it.
+	# apphostd applies a change 50 ms after its last write, then rewrites
+	# the pool's file for the worker: within a moment.
+	if [ -n "$APPHOSTD" ]; then
+		style_hidden() { get a.test /style.css && [ "$CODE" = 404 ]; }
+		eventually 5 style_hidden
+	else
+		get a.test /style.css
+	fi
 	check "an applicationHost.config change (atomic rename) is seen" "$CODE" 404
 }
 
@@ -313,7 +329,8 @@ group_limits() {
 	check "the server still serves" "$CODE" 200
 }
 
-# SIGTERM: requests in progress finish, new connections are refused, exit 0.
+# SIGTERM (to the worker alone, or to apphostd): requests in progress finish,
+# new connections are refused, exit 0.
 group_shutdown() {
 	head -c 16777216 /dev/zero >"$T/a/big.bin"
 	curl -s -o "$T/big.out" --limit-rate 8M --resolve "a.test:$PORT:127.0.0.1" \
@@ -546,6 +563,13 @@ auth_setup() {
 	printf '%s:%s\n%s:%s\n' "$AUTHUSER" "$PASS1" "$AUTHUSER2" "$PASS2" | chpasswd
 	printf 'auth required pam_unix.so nodelay\naccount required pam_unix.so\n' >"/etc/pam.d/$PAMSVC"
 	export AUTHUSER AUTHUSER2 AUTHGROUP APPHOST_PAM_SERVICE="$PAMSVC"
+	# Through apphostd, Site A's worker runs as root (LocalSystem), as the
+	# worker alone does here: a worker running as its pool's identity can
+	# check only its own account's password with pam_unix, and cannot open a
+	# file that only the request's account may read (docs/worker.md).
+	if [ -n "$APPHOSTD" ]; then
+		POOLA='<processModel identityType="LocalSystem" />'
+	fi
 }
 
 auth_cleanup() {
@@ -689,6 +713,76 @@ group_logging() {
 	check "a new process appends a new header block" "$(grep -c '^#Fields' "$log")" 2
 }
 
+# Two sites on one port in two pools; delegation: a site's web.config
+# changes a response; the same web.config where the section is locked
+# (overrideMode="Deny" on Site B's location) is a 500.19 for that site only;
+# web.config edits are seen by the next request and it is never served.
+group_delegation() {
+	local deleg='<configuration>
+    <system.webServer>
+        <httpProtocol>
+            <customHeaders>
+                <add name="X-Delegated" value="@V@" />
+            </customHeaders>
+        </httpProtocol>
+    </system.webServer>
+</configuration>'
+	get a.test /hello.txt
+	check "Host a.test is Site A" "$(head -c 7 "$T/body")" "line 00"
+	check "no X-Delegated yet" "$(header "$T/hdr" X-Delegated)" ""
+	get b.test /hello.txt
+	check "Host b.test on the same port is Site B" "$(cat "$T/body")" "site B hello"
+	if [ -n "$APPHOSTD" ]; then
+		local pa pb
+		pa=$(pgrep -P "$WPID" -f -- '-ap PoolA ')
+		pb=$(pgrep -P "$WPID" -f -- '-ap PoolB ')
+		if [ -n "$pa" ] && [ -n "$pb" ] && [ "$pa" != "$pb" ]; then
+			ok "each site's pool has its own worker"
+		else
+			bad "each site's pool has its own worker" "PoolA: [$pa] PoolB: [$pb]"
+		fi
+		local ua ub
+		ua=$(stat -c %u "/proc/$pa" 2>/dev/null)
+		ub=$(stat -c %u "/proc/$pb" 2>/dev/null)
+		if [ -n "$ua" ] && [ -n "$ub" ] && [ "$ua" != 0 ] && [ "$ub" != 0 ] && [ "$ua" != "$ub" ]; then
+			ok "each worker runs as its pool's identity ($ua, $ub)"
+		else
+			bad "each worker runs as its pool's identity" "uids [$ua] [$ub]"
+		fi
+	fi
+
+	printf '%s\n' "${deleg/@V@/one}" >"$T/a/web.config"
+	printf '%s\n' "${deleg/@V@/one}" >"$T/b/web.config"
+	get a.test /hello.txt
+	check "Site A's web.config is seen by the next request" "$CODE" 200
+	check "its delegated section changes the response" "$(header "$T/hdr" X-Delegated)" "one"
+	get b.test /hello.txt
+	check "the same web.config in Site B, where the section is locked: 500" "$CODE" 500
+	check_has "500.19" "$T/body" "HTTP Error 500.19 - Internal Server Error"
+	check_has "locked: 0x80070021" "$T/body" "<th>Error Code</th><td>0x80070021</td>"
+	check_has "this configuration section cannot be used at this path" "$T/body" \
+		"This configuration section cannot be used at this path."
+	check_has "Site B's file" "$T/body" "<th>Config File</th><td>$T/b/web.config</td>"
+	get a.test /style.css
+	check "Site A still serves" "$CODE" 200
+	check "with its header" "$(header "$T/hdr" X-Delegated)" "one"
+
+	printf '%s\n' "${deleg/@V@/two}" >"$T/a/web.config"
+	get a.test /hello.txt
+	check "an edited web.config is seen by the next request" "$(header "$T/hdr" X-Delegated)" "two"
+	printf '<configuration />\n' >"$T/b/web.config"
+	get b.test /hello.txt
+	check "Site B without the locked section serves again" "$CODE" 200
+	check "without the header" "$(header "$T/hdr" X-Delegated)" ""
+
+	get a.test /web.config
+	check "GET /web.config is 404" "$CODE" 404
+	check_has "404.8" "$T/body" "HTTP Error 404.8 - Not Found"
+	check_lacks "not its content" "$T/body" "X-Delegated"
+	get b.test /web.config
+	check "in Site B too" "$CODE" 404
+}
+
 # Router mode: handoff_driver plays apphostd and the router.
 group_handoff() {
 	PORT=$((20000 + RANDOM % 40000))
@@ -698,6 +792,11 @@ group_handoff() {
 }
 
 if [ "$GROUP" = handoff ]; then
+	# Its driver plays apphostd and the router: nothing to run behind apphostd.
+	if [ -n "$APPHOSTD" ]; then
+		echo "handoff tests the worker's side of the handoff alone: skipped"
+		exit 77
+	fi
 	DRIVER=$4
 	group_handoff
 	exit $?
@@ -707,7 +806,7 @@ fi
 start_worker || exit 1
 case "$GROUP" in
 static | conditional | mapping | config | connection | limits | shutdown | errors | protocol | \
-	redirect | filtering | auth | logging) "group_$GROUP" ;;
+	redirect | filtering | auth | logging | delegation) "group_$GROUP" ;;
 *)
 	echo "unknown group $GROUP"
 	exit 2
