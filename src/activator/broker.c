@@ -7,8 +7,9 @@
  * others, and runs PAM serially (ad_logon_check_from, without PAM's
  * failure delay). Whatever a worker sends is decoded by
  * ad_logon_decode_check alone; a malformed packet, a descriptor sent along
- * or an answer that cannot be sent at once closes that worker's channel,
- * and the broker goes on serving the others. The password is wiped from
+ * or an answer that cannot be sent at once closes that worker's channel
+ * for good (its Basic requests get 500 until it is recycled; a restarted
+ * broker does not get it back), and the broker goes on serving the others. The password is wiped from
  * every buffer after use.
  */
 #include "broker.h"
@@ -172,8 +173,11 @@ void ad_broker_event(ad_daemon *d, void *obj)
 
 /* ---- the broker process ---- */
 
+/* Close a worker's channel for good: shut down first, since apphostd keeps a
+ * copy of this end (the worker sees end of stream, apphostd a hang-up). */
 static void drop(int ep, int fd)
 {
+	shutdown(fd, SHUT_RDWR);
 	epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
 	close(fd);
 }
