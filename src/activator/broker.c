@@ -63,8 +63,12 @@ int ad_broker_start(ad_daemon *d)
 		d->broker.fd = -1;
 	}
 	int sp[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-		return -errno;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		int rc = -errno;
+		ad_log(AD_LOG_ERR, "cannot start the logon broker: %s", strerror(errno));
+		d->broker.restart_at_ms = d->now_ms + RETRY_DELAY_MS;
+		return rc;
+	}
 	const char *set[] = {"APPHOST_BROKER_FD=3"};
 	char **env = ad_env_build(set, 1);
 	/* a fresh exec of apphostd itself, even if its file was replaced */
@@ -79,6 +83,7 @@ int ad_broker_start(ad_daemon *d)
 	if (rc < 0) {
 		ad_log(AD_LOG_ERR, "cannot start the logon broker: %s", strerror(-rc));
 		close(sp[0]);
+		d->broker.restart_at_ms = d->now_ms + RETRY_DELAY_MS;
 		return rc;
 	}
 	d->broker.pid = pid;
@@ -107,8 +112,7 @@ void ad_broker_timers(ad_daemon *d)
 	    d->now_ms < d->broker.restart_at_ms)
 		return;
 	d->broker.restart_at_ms = 0;
-	if (ad_broker_start(d) < 0)
-		d->broker.restart_at_ms = d->now_ms + RETRY_DELAY_MS;
+	ad_broker_start(d); /* again later when it fails */
 }
 
 static void end_free(ad_daemon *d, ad_logon_end *e)

@@ -25,7 +25,8 @@ struct ad_daemon;
 /* apphostd --logon-broker: the broker process's main. */
 int ad_broker_main(int argc, char **argv);
 
-/* Start the broker (as root only). 0 or -errno; a failed start is retried. */
+/* Start the broker (as root only). 0 or -errno; a failed start is retried
+ * 5 s later (ad_broker_timers). */
 int ad_broker_start(struct ad_daemon *d);
 /* SIGCHLD for the broker's pid: restart it a second later. */
 void ad_broker_exited(struct ad_daemon *d);

@@ -342,8 +342,7 @@ int main(int argc, char **argv)
 	if (ad_load(d, &d->model) < 0)
 		return 1;
 	ad_router_creds(&d->router_creds, d->is_root);
-	if (ad_broker_start(d) < 0)
-		d->broker.restart_at_ms = d->now_ms + 5000;
+	ad_broker_start(d);
 	ad_apply_model(d, true);
 	if (d->router_pid <= 0 || ad_control_start(d) < 0)
 		return 1;

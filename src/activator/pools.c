@@ -250,8 +250,7 @@ static ad_worker *spawn_worker(ad_daemon *d, ad_pool *p)
 			ver ? "-v" : NULL, (char *)ver, NULL};
 	int fds[3] = {wc[1], hc[1], lf};
 	ad_spawn s = {.path = d->worker_path, .argv = argv, .envp = env, .fds = fds,
-		      .nfds = lf >= 0 ? 3 : 2,
-		      .creds = &p->creds};
+		      .nfds = lf >= 0 ? 3 : 2, .creds = &p->creds};
 	pid_t pid = -1;
 	int rc = env ? ad_spawn_run(&s, &pid) : -ENOMEM;
 	ad_env_free(env);

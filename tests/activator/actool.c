@@ -236,8 +236,10 @@ static int cmd_wait(char **a)
 
 static int cmd_peer(char **a)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, atoi(a[0]), 0);
-	int fd = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, atoi(a[1]), 0);
+	pid_t pid = (pid_t)strtol(a[0], NULL, 10);
+	int target = (int)strtol(a[1], NULL, 10);
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int fd = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, target, 0);
 	if (fd < 0) {
 		perror("pidfd_getfd");
 		return 1;
