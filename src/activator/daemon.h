@@ -10,6 +10,7 @@
  *   pools.c     application pools: their workers, states and isolated files
  *   control.c   the control socket (appcmd start/stop/recycle, list wp)
  *   wpident.c   what a pool's worker runs as (the control socket's IDENTITY)
+ *   broker.c    the logon broker: Basic credentials checked as root (broker.h)
  *
  * Everything runs in one thread around one epoll set; each object in the set
  * starts with its kind.
@@ -26,7 +27,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum ad_kind { AD_K_SIGNAL = 1, AD_K_WATCH, AD_K_CONTROL, AD_K_CLIENT, AD_K_ROUTER, AD_K_WORKER };
+enum ad_kind { AD_K_SIGNAL = 1, AD_K_WATCH, AD_K_CONTROL, AD_K_CLIENT, AD_K_ROUTER, AD_K_WORKER,
+	      AD_K_LOGON /* broker.c */ };
 
 enum ad_state { AD_STOPPED, AD_STARTED };
 
@@ -122,6 +124,13 @@ typedef struct ad_daemon {
 	uint64_t now_ms;
 	uint32_t idle_minute_ms; /* 60000; APPHOSTD_IDLE_MINUTE_MS for tests */
 	bool stopping;
+	struct { /* the logon broker (broker.c), as root only */
+		bool on;
+		pid_t pid;
+		int fd; /* apphostd's end of the broker channel */
+		uint64_t restart_at_ms;
+		struct ad_logon_end *ends; /* the broker's ends of the workers' logon pairs */
+	} broker;
 } ad_daemon;
 
 uint64_t ad_now_ms(void);

@@ -63,7 +63,7 @@ static void no_delay(int status, unsigned delay, void *data)
 	(void)data;
 }
 
-int ad_logon_check(const char *user, const char *password)
+int ad_logon_check_from(const char *user, const char *password, const char *rhost)
 {
 	const char *service = getenv("APPHOST_PAM_SERVICE");
 	if (!service || !*service)
@@ -71,6 +71,8 @@ int ad_logon_check(const char *user, const char *password)
 	struct pam_conv conv = {.conv = answer_password, .appdata_ptr = (void *)password};
 	pam_handle_t *h = NULL;
 	int rc = pam_start(service, user, &conv, &h);
+	if (rc == PAM_SUCCESS && rhost)
+		rc = pam_set_item(h, PAM_RHOST, rhost);
 	if (rc == PAM_SUCCESS) {
 		union {
 			void (*fn)(int, unsigned, void *);
@@ -86,13 +88,19 @@ int ad_logon_check(const char *user, const char *password)
 	return rc == PAM_SUCCESS ? 0 : AH_EINVALID;
 }
 #else
-int ad_logon_check(const char *user, const char *password)
+int ad_logon_check_from(const char *user, const char *password, const char *rhost)
 {
 	(void)user;
 	(void)password;
+	(void)rhost;
 	return AH_ERROR;
 }
 #endif
+
+int ad_logon_check(const char *user, const char *password)
+{
+	return ad_logon_check_from(user, password, NULL);
+}
 
 static int invalid(const ad_pool_def *d, const char *why)
 {

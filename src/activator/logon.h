@@ -28,5 +28,8 @@ int ad_pool_logon(const ad_pool_def *d, ad_creds *c, const ah_config_opts *opts)
 /* PAM's verdict on user and password: 0 or AH_EINVALID (AH_ERROR when
  * apphostd is built without PAM). */
 int ad_logon_check(const char *user, const char *password);
+/* The same for a client at rhost (PAM_RHOST; NULL: none), for the logon
+ * broker (broker.c). */
+int ad_logon_check_from(const char *user, const char *password, const char *rhost);
 
 #endif

@@ -17,6 +17,7 @@
  */
 #include "daemon.h"
 
+#include "broker.h"
 #include "common/log.h"
 #include "ident.h"
 #include "util/alloc.h"
@@ -189,6 +190,10 @@ static void reap(ad_daemon *d)
 			ad_router_exited(d);
 			continue;
 		}
+		if (d->broker.on && pid == d->broker.pid) {
+			ad_broker_exited(d);
+			continue;
+		}
 		ad_worker *w = ad_worker_by_pid(d, pid);
 		if (w)
 			ad_worker_exited(d, w, status);
@@ -237,6 +242,9 @@ static void dispatch(ad_daemon *d, struct epoll_event *ev)
 	case AD_K_WORKER:
 		ad_worker_event(d, ev->data.ptr, ev->events);
 		break;
+	case AD_K_LOGON:
+		ad_broker_event(d, ev->data.ptr);
+		break;
 	}
 }
 
@@ -252,6 +260,7 @@ static void timers(ad_daemon *d)
 	}
 	ad_workers_timers(d);
 	ad_control_timers(d);
+	ad_broker_timers(d);
 }
 
 /* One round of events; the worker objects freed meanwhile are never touched
@@ -295,6 +304,7 @@ static void shut_down(ad_daemon *d)
 		kill(d->router_pid, SIGTERM);
 		waitpid(d->router_pid, NULL, 0);
 	}
+	ad_broker_stop(d);
 	ad_log(AD_LOG_INFO, "stopped");
 }
 
@@ -309,6 +319,8 @@ static int prepare_run_dir(ad_daemon *d)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--logon-broker") == 0)
+		return ad_broker_main(argc, argv); /* broker.h: started by apphostd */
 	static ad_daemon daemon_state;
 	ad_daemon *d = &daemon_state;
 	d->ep = d->sig.fd = d->watch.fd = d->control.fd = d->router.fd = -1;
@@ -338,6 +350,7 @@ int main(int argc, char **argv)
 	if (ad_load(d, &d->model) < 0)
 		return 1;
 	ad_router_creds(&d->router_creds, d->is_root);
+	ad_broker_start(d);
 	ad_apply_model(d, true);
 	if (d->router_pid <= 0 || ad_control_start(d) < 0)
 		return 1;

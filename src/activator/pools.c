@@ -36,6 +36,7 @@
  */
 #include "daemon.h"
 
+#include "broker.h"
 #include "common/log.h"
 #include "isolate.h"
 #include "logon.h"
@@ -333,20 +334,21 @@ static ad_worker *spawn_worker(ad_daemon *d, ad_pool *p)
 	int big = HANDOFF_BUF;
 	if (setsockopt(hc[0], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)) < 0)
 		setsockopt(hc[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	int lf = ad_broker_worker_end(d); /* the logon broker's channel, as root (broker.h) */
 	ah_buf id = AH_BUF_INIT, cfg = AH_BUF_INIT, dir = AH_BUF_INIT;
 	ah_buf_printf(&id, "APP_POOL_ID=%s", p->name);
 	ah_buf_printf(&cfg, "APP_POOL_CONFIG=%s", p->config_path);
 	ah_buf_printf(&dir, "APPHOST_CONFIG_DIR=%s", d->cfg_opts.config_dir);
 	const char *set[] = {ah_buf_cstr(&id), ah_buf_cstr(&cfg), ah_buf_cstr(&dir),
-			     "APPHOST_WORKER_FD=3", "APPHOST_CONN_FD=4"};
+			     "APPHOST_WORKER_FD=3", "APPHOST_CONN_FD=4", "APPHOST_LOGON_FD=5"};
 	bool oom = ah_buf_oom(&id) || ah_buf_oom(&cfg) || ah_buf_oom(&dir);
-	char **env = oom ? NULL : worker_env(p, set, 5);
+	char **env = oom ? NULL : worker_env(p, set, lf >= 0 ? 6 : 5);
 	const char *ver = p->def && *p->def->runtime_version ? p->def->runtime_version : NULL;
 	char *argv[] = {(char *)d->worker_path, "-ap", p->name, "-h", p->config_path,
 			ver ? "-v" : NULL, (char *)ver, NULL};
-	int fds[2] = {wc[1], hc[1]};
-	ad_spawn s = {.path = d->worker_path, .argv = argv, .envp = env, .fds = fds, .nfds = 2,
-		      .creds = &p->creds};
+	int fds[3] = {wc[1], hc[1], lf};
+	ad_spawn s = {.path = d->worker_path, .argv = argv, .envp = env, .fds = fds,
+		      .nfds = lf >= 0 ? 3 : 2, .creds = &p->creds};
 	pid_t pid = -1;
 	int rc = env ? ad_spawn_run(&s, &pid) : -ENOMEM;
 	ad_env_free(env);
@@ -355,6 +357,8 @@ static ad_worker *spawn_worker(ad_daemon *d, ad_pool *p)
 	ah_buf_free(&dir);
 	close(wc[1]);
 	close(hc[1]);
+	if (lf >= 0)
+		close(lf);
 	wc[1] = hc[1] = -1;
 	if (rc < 0) {
 		ad_log(AD_LOG_ERR, "application pool '%s': cannot start %s: %s", p->name,

@@ -141,8 +141,8 @@ static int authenticate(wk_req *r)
 		if (colon)
 			*colon = '\0';
 		int rc = wk_pam_check(account, password, rhost);
-		if (rc == AH_ENOMEM)
-			return rc;
+		if (rc < 0 && rc != AH_EINVALID)
+			return rc; /* not checked (no memory, no logon broker): 500 */
 		if (rc < 0)
 			return refuse(r);
 		remember(d);

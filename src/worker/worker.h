@@ -495,8 +495,9 @@ int wk_filter_check(wk_req *r);
 /* Decode "Authorization: Basic <base64>" into user and password (arena
  * strings); false when the header is not well-formed Basic credentials. */
 bool wk_basic_credentials(const char *value, size_t len, ah_arena *a, char **user, char **password);
-/* Check user/password with PAM (auth_pam.c): 0 accepted, AH_EINVALID refused,
- * AH_ENOMEM. */
+/* Check user/password with PAM, in the worker or through apphostd's logon
+ * broker (auth_pam.c): 0 accepted, AH_EINVALID refused, AH_ENOMEM or AH_ERROR
+ * when it could not be checked. */
 int wk_pam_check(const char *user, const char *password, const char *rhost);
 /* Is user (a Linux account; a "DOMAIN\" prefix is ignored) a member of
  * group? (auth_acct.c) */

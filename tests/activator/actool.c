@@ -12,6 +12,11 @@
  *   actool ctl SOCKET LINE                one control request; prints the answer
  *   actool freeport                       a free TCP port (see cmd_freeport)
  *   actool wait ADDR PORT SECONDS         waits until the port accepts
+ *   actool peer PID FD HEX SECONDS        sends the bytes HEX as one packet on
+ *                                         a copy of process PID's socket FD
+ *                                         (pidfd_getfd), then prints the
+ *                                         answer ("reply HEX"), "closed" or
+ *                                         "timeout"
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -228,6 +234,45 @@ static int cmd_wait(char **a)
 	return 1;
 }
 
+static int cmd_peer(char **a)
+{
+	pid_t pid = (pid_t)strtol(a[0], NULL, 10);
+	int target = (int)strtol(a[1], NULL, 10);
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int fd = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, target, 0);
+	if (fd < 0) {
+		perror("pidfd_getfd");
+		return 1;
+	}
+	unsigned char buf[4096];
+	size_t n = 0;
+	for (const char *h = a[2]; h[0] && h[1] && n < sizeof(buf); h += 2) {
+		unsigned v;
+		if (sscanf(h, "%2x", &v) != 1)
+			return 2;
+		buf[n++] = (unsigned char)v;
+	}
+	if (send(fd, buf, n, MSG_NOSIGNAL) < 0) {
+		printf("closed\n");
+		return 0;
+	}
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	if (poll(&p, 1, (int)(strtod(a[3], NULL) * 1000)) <= 0) {
+		printf("timeout\n");
+		return 0;
+	}
+	ssize_t r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (r <= 0) {
+		printf("closed\n");
+		return 0;
+	}
+	printf("reply ");
+	for (ssize_t i = 0; i < r; i++)
+		printf("%02x", buf[i]);
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 6 && strcmp(argv[1], "get") == 0)
@@ -242,6 +287,8 @@ int main(int argc, char **argv)
 		return cmd_freeport();
 	if (argc >= 5 && strcmp(argv[1], "wait") == 0)
 		return cmd_wait(argv + 2);
+	if (argc >= 6 && strcmp(argv[1], "peer") == 0)
+		return cmd_peer(argv + 2);
 	fprintf(stderr, "usage: see the top of tests/activator/actool.c\n");
 	return 2;
 }

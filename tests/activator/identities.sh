@@ -13,28 +13,21 @@
 WORKER=$6
 APPCMD=${AH_APPCMD:-}
 [ -n "$APPCMD" ] && [ -x "$APPCMD" ] || { echo "SKIP: no appcmd"; exit 77; }
-command -v useradd >/dev/null && command -v chpasswd >/dev/null || { echo "SKIP: no useradd"; exit 77; }
 command -v nsenter >/dev/null && command -v ip >/dev/null || { echo "SKIP: no nsenter or ip"; exit 77; }
 
 USR="ahid$$u"
 GRP="ahid$$g"
 PASS="Pw-$RANDOM-ok"
-PAMSVC="apphost-ident-$$"
 ident_cleanup() {
 	cleanup
-	userdel "$USR" 2>/dev/null || true
 	groupdel "$GRP" 2>/dev/null || true
-	groupdel "$USR" 2>/dev/null || true
-	rm -f "/etc/pam.d/$PAMSVC"
 }
 trap ident_cleanup EXIT
-groupadd "$GRP" && useradd -M -s /usr/sbin/nologin -G "$GRP" "$USR" || {
-	echo "SKIP: cannot create the test accounts"
+accounts "$USR:$PASS"
+groupadd "$GRP" && usermod -a -G "$GRP" "$USR" || {
+	echo "SKIP: cannot create the test group"
 	exit 77
 }
-printf '%s:%s\n' "$USR" "$PASS" | chpasswd
-printf 'auth required pam_unix.so nodelay\naccount required pam_unix.so\n' >"/etc/pam.d/$PAMSVC"
-export APPHOST_PAM_SERVICE=$PAMSVC
 
 appcmd() {
 	APPHOST_RUN_DIR=$RUN APPHOST_CONFIG_DIR=$CFG APPHOST_SCHEMA_DIR=$SRC/schema \

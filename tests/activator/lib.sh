@@ -20,6 +20,8 @@ RUN=$T/run
 LOG=$T/apphostd.log
 mkdir -p "$CFG" "$RUN"
 DPID=
+ACCOUNTS=
+PAMSVC=
 
 cleanup() {
 	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
@@ -27,6 +29,29 @@ cleanup() {
 		wait "$DPID" 2>/dev/null || true
 	fi
 	rm -rf "$T"
+	local u
+	for u in $ACCOUNTS; do
+		userdel "$u" 2>/dev/null || true
+		groupdel "$u" 2>/dev/null || true
+	done
+	if [ -n "$PAMSVC" ]; then rm -f "/etc/pam.d/$PAMSVC"; fi
+}
+
+# accounts USER:PASSWORD...: Linux accounts (no home, no login shell) with
+# these passwords, and a PAM service of pam_unix for them, exported as
+# APPHOST_PAM_SERVICE (apphostd and its workers use it); all removed by
+# cleanup. Skips the test (77) when accounts cannot be made.
+accounts() {
+	command -v useradd >/dev/null && command -v chpasswd >/dev/null || { echo "SKIP: no useradd"; exit 77; }
+	local a
+	for a in "$@"; do
+		useradd -M -s /usr/sbin/nologin "${a%%:*}" || { echo "SKIP: cannot create the test accounts"; exit 77; }
+		ACCOUNTS="$ACCOUNTS ${a%%:*}"
+	done
+	printf '%s\n' "$@" | chpasswd
+	PAMSVC="apphost-test-$$"
+	printf 'auth required pam_unix.so nodelay\naccount required pam_unix.so\n' >"/etc/pam.d/$PAMSVC"
+	export APPHOST_PAM_SERVICE=$PAMSVC
 }
 trap cleanup EXIT
 

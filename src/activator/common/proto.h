@@ -3,7 +3,8 @@
  * "Processes and their channels"). Every channel is an AF_UNIX SOCK_SEQPACKET
  * pair: one message per packet, a version byte first, integers little-endian,
  * strings as a u16 length and that many bytes (no NUL inside). A malformed
- * message is fatal for the peer that sent it.
+ * message is fatal for the peer that sent it (on a logon channel: for that
+ * channel).
  *
  * Router channel (apphostd <-> router), byte 1 is the type:
  *
@@ -41,6 +42,16 @@
  *                        u32 requests in progress, u32 ms since the last
  *                        request began or ended (14 bytes in all)
  *   apphostd -> worker   16 PING, 17 SHUTDOWN, 18 RECYCLE, 19 CONFIG_CHANGED
+ *
+ * Logon channel (worker <-> logon broker, fd APPHOST_LOGON_FD; apphostd as
+ * root only; common/logonmsg.h), byte 1 is the type:
+ *
+ *   worker -> broker     1 CHECK    u32 id, str user (1..256 bytes),
+ *                                   str password (..1024), str rhost (..64)
+ *   broker -> worker     2 RESULT   u32 id, u8 verdict (0 accepted,
+ *                                   1 refused, 2 error)
+ *   apphostd -> broker   16 CHANNEL + SCM_RIGHTS: the broker's end of a
+ *                                   worker's logon pair (APPHOST_BROKER_FD)
  *
  * Connection handoff (router <-> worker, fd APPHOST_CONN_FD): a 16-byte
  * header, three strings and the bytes already read, with the connection's
