@@ -226,7 +226,7 @@ const char *ad_user_part(const char *name)
  * moment: the tool then fails or waits for the account files' lock, and the
  * caller looks the account up again rather than trusting the exit status.
  */
-static bool run_tool(const char *tool, char *const *args)
+static bool run_tool(const char *tool, char *const *args, size_t nargs)
 {
 	char path[64];
 	const char *dirs[] = {"/usr/sbin/", "/sbin/", NULL};
@@ -239,7 +239,9 @@ static bool run_tool(const char *tool, char *const *args)
 	if (!found)
 		return false;
 	char *argv[16] = {(char *)found};
-	for (int i = 0; args[i] && i < 14; i++)
+	if (nargs > 14)
+		return false;
+	for (size_t i = 0; i < nargs; i++)
 		argv[i + 1] = args[i];
 	pid_t pid = fork();
 	if (pid < 0)
@@ -300,7 +302,8 @@ static bool system_account(const char *name, const char *comment, uid_t *uid, gi
 			return false;
 		if (attempt)
 			pause_ms(100);
-		if (run_tool(uid ? "useradd" : "groupadd", uid ? user_args : group_args))
+		if (uid ? run_tool("useradd", user_args, sizeof(user_args) / sizeof(*user_args) - 1)
+			: run_tool("groupadd", group_args, sizeof(group_args) / sizeof(*group_args) - 1))
 			ad_log(AD_LOG_NOTICE, "created the system %s %s", uid ? "user" : "group",
 			       name);
 	}
