@@ -52,6 +52,20 @@ int ah_fs_lock_acquire(ah_fs_lock *l, const char *path, long timeout_ms);
 void ah_fs_lock_release(ah_fs_lock *l);
 /* mode_if_new is used when path does not exist yet. */
 int ah_fs_write_atomic(const char *path, const char *data, size_t len, unsigned mode_if_new);
+
+/* The owner and mode a file gets as it is made. */
+typedef struct ah_fs_perm {
+	unsigned mode;
+	bool set_owner; /* also uid:gid (root only); else the writer's */
+	uid_t uid;
+	gid_t gid;
+} ah_fs_perm;
+
+/* As ah_fs_write_atomic, but the new file gets exactly perm, set through the
+ * temporary file's descriptor before the rename: path never names a file
+ * with another owner or mode, and nothing is changed through a path (which
+ * someone could have replaced with a symbolic link meanwhile). */
+int ah_fs_write_atomic_perm(const char *path, const char *data, size_t len, const ah_fs_perm *perm);
 /* Create the folders of path (mkdir -p), mode 0755. */
 int ah_fs_mkdirs(const char *dir);
 #endif

@@ -4,7 +4,8 @@
  *
  * The sequence for a replacement is the one that survives a crash at any step:
  *   1. write the new bytes to a temporary file in the same folder;
- *   2. fsync it, give it the replaced file's mode and owner;
+ *   2. fsync it, give it its owner and mode (the replaced file's, or the
+ *      ones asked for) through its descriptor;
  *   3. rename it over the file (atomic on POSIX file systems);
  *   4. fsync the folder, so that the rename itself is durable.
  * A crash before 3 leaves the old file (and a stray temporary file, named
@@ -243,7 +244,8 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-int ah_fs_write_atomic(const char *path, const char *data, size_t len, unsigned mode_if_new)
+/* The temporary file for path: ".<name>.tmp.XXXXXX" in the same folder. */
+static int make_temp(char **t, const char *path)
 {
 	ah_buf tmp = AH_BUF_INIT;
 	const char *slash = strrchr(path, '/');
@@ -253,22 +255,31 @@ int ah_fs_write_atomic(const char *path, const char *data, size_t len, unsigned 
 		ah_buf_printf(&tmp, ".%s.tmp.XXXXXX", path);
 	if (ah_buf_oom(&tmp))
 		return AH_ENOMEM;
-	char *t = ah_buf_detach(&tmp);
-	int fd = mkostemp(t, O_CLOEXEC);
+	*t = ah_buf_detach(&tmp);
+	int fd = mkostemp(*t, O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
-		ah_free(t);
+		ah_free(*t);
+		*t = NULL;
 		return ah_error_set(AH_EIO, e == EACCES ? AH_HR_ACCESS_DENIED : AH_HR_PATH_NOT_FOUND,
 				    path, 0, "Cannot write configuration file: %s", strerror(e));
 	}
-	struct stat st;
-	bool existed = stat(path, &st) == 0;
+	return fd;
+}
+
+int ah_fs_write_atomic_perm(const char *path, const char *data, size_t len, const ah_fs_perm *perm)
+{
+	char *t = NULL;
+	int fd = make_temp(&t, path);
+	if (fd < 0)
+		return fd;
+	/* owner first: fchown may clear set-id bits that fchmod then sets */
 	int rc = 0;
 	if (write_all(fd, data, len) < 0 || fsync(fd) < 0)
 		rc = AH_EIO;
-	if (rc == 0 && fchmod(fd, existed ? (st.st_mode & 07777) : mode_if_new) < 0)
+	if (rc == 0 && perm->set_owner && fchown(fd, perm->uid, perm->gid) < 0)
 		rc = AH_EIO;
-	if (rc == 0 && existed && geteuid() == 0 && fchown(fd, st.st_uid, st.st_gid) < 0)
+	if (rc == 0 && fchmod(fd, perm->mode & 07777) < 0)
 		rc = AH_EIO;
 	int e = errno;
 	if (close(fd) < 0 && rc == 0)
@@ -289,6 +300,19 @@ int ah_fs_write_atomic(const char *path, const char *data, size_t len, unsigned 
 				    "synchronized to disk: %s",
 				    strerror(errno));
 	return rc;
+}
+
+int ah_fs_write_atomic(const char *path, const char *data, size_t len, unsigned mode_if_new)
+{
+	struct stat st;
+	ah_fs_perm perm = {.mode = mode_if_new};
+	if (stat(path, &st) == 0) {
+		perm.mode = st.st_mode & 07777;
+		perm.set_owner = geteuid() == 0;
+		perm.uid = st.st_uid;
+		perm.gid = st.st_gid;
+	}
+	return ah_fs_write_atomic_perm(path, data, len, &perm);
 }
 
 int ah_fs_mkdirs(const char *dir)
