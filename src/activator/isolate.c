@@ -333,30 +333,149 @@ int ad_isolate_render(char **out, size_t *outlen, const char *src, size_t len,
 	return 0;
 }
 
-static bool same_content(const char *path, const char *data, size_t len)
+/*
+ * What the file at path holds against what is to be written, without ever
+ * blocking or following a link: the worker could once write its folder and
+ * may have left a FIFO or a symbolic link there. Anything but a regular file
+ * of len bytes is different without being read. The file's own owner and
+ * mode are compared too (a file of an older layout is written again).
+ */
+enum { SAME, OTHER_PERM, OTHER_CONTENT };
+
+static int compare(const char *path, const char *data, size_t len, const ah_fs_perm *perm)
 {
-	char *old = NULL;
-	size_t n;
-	if (ah_fs_read(&old, &n, NULL, path) < 0)
-		return false;
-	bool same = n == len && memcmp(old, data, len) == 0;
-	ah_free(old);
-	return same;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return OTHER_CONTENT;
+	struct stat st;
+	int res = SAME;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uintmax_t)st.st_size != len)
+		res = OTHER_CONTENT;
+	char chunk[4096];
+	for (size_t off = 0; res == SAME && off < len;) {
+		ssize_t n = read(fd, chunk, len - off < sizeof(chunk) ? len - off : sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || memcmp(chunk, data + off, (size_t)n) != 0)
+			res = OTHER_CONTENT;
+		else
+			off += (size_t)n;
+	}
+	if (res == SAME && ((st.st_mode & 07777) != (perm->mode & 07777) ||
+			    (perm->set_owner && (st.st_uid != perm->uid || st.st_gid != perm->gid))))
+		res = OTHER_PERM;
+	close(fd);
+	return res;
 }
 
-int ad_isolate_write(const char *path, const char *data, size_t len, bool set_owner, uid_t uid,
-		     gid_t gid, bool *changed)
+int ad_isolate_write(const char *path, const char *data, size_t len, const ah_fs_perm *perm,
+		     bool *changed)
 {
-	*changed = false;
-	if (!same_content(path, data, len)) {
-		int rc = ah_fs_write_atomic(path, data, len, 0400);
-		if (rc < 0)
-			return rc;
-		*changed = true;
+	int cmp = compare(path, data, len, perm);
+	*changed = cmp == OTHER_CONTENT;
+	if (cmp == SAME)
+		return 0;
+	return ah_fs_write_atomic_perm(path, data, len, perm) < 0 ? AH_EIO : 0;
+}
+
+void ad_isolate_perms(ah_fs_perm *file, ah_fs_perm *dir, const ad_creds *c)
+{
+	*file = (ah_fs_perm){.mode = c->change ? 0440 : 0400, .set_owner = c->change,
+			     .uid = 0, .gid = c->pool_gid};
+	*dir = *file;
+	dir->mode = c->change ? 0750 : 0700;
+}
+
+/* Open dir (made when missing), a folder and not a link. */
+static int open_dir_at(int at, const char *name, unsigned make_mode)
+{
+	if (mkdirat(at, name, make_mode) < 0 && errno != EEXIST)
+		return -1;
+	return openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+static int set_dir_perm(int fd, const ah_fs_perm *perm)
+{
+	if (perm->set_owner && fchown(fd, perm->uid, perm->gid) < 0)
+		return AH_EIO;
+	return fchmod(fd, perm->mode & 07777) < 0 ? AH_EIO : 0;
+}
+
+int ad_isolate_dir(const char *dir, const ah_fs_perm *perm)
+{
+	if (ah_fs_mkdirs(dir) < 0)
+		return AH_EIO;
+	int fd = open_dir_at(AT_FDCWD, dir, 0700);
+	if (fd < 0)
+		return AH_EIO;
+	int rc = set_dir_perm(fd, perm);
+	close(fd);
+	return rc;
+}
+
+/* The parent folder of a log folder, as root: a user who may write it could
+ * put a link of its own in place of the log folder. */
+static const char *unsafe_parent(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return strerror(errno);
+	if (st.st_uid != 0)
+		return "its parent folder is not owned by root";
+	if ((st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != 0))
+		return "its parent folder is writable by other users";
+	return NULL;
+}
+
+int ad_isolate_log_dir(const char **why, const char *dir, const ah_fs_perm *perm, bool if_missing)
+{
+	*why = NULL;
+	char *copy = ah_strdup(dir);
+	if (!copy)
+		return AH_ENOMEM;
+	size_t n = strlen(copy);
+	while (n > 1 && copy[n - 1] == '/')
+		copy[--n] = '\0';
+	char *slash = strrchr(copy, '/');
+	const char *parent = slash == copy ? "/" : slash ? copy : ".";
+	const char *name = slash ? slash + 1 : copy;
+	if (slash && slash != copy)
+		*slash = '\0';
+	int rc = AH_EINVALID, pfd = -1, fd = -1;
+	struct stat st;
+	if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) {
+		*why = "it is not a folder name";
+		goto out;
 	}
-	if (set_owner && chown(path, uid, gid) < 0)
-		return AH_EIO;
-	if (chmod(path, 0400) < 0)
-		return AH_EIO;
-	return 0;
+	rc = AH_EIO;
+	if (ah_fs_mkdirs(parent) < 0 ||
+	    (pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		*why = strerror(errno);
+		goto out;
+	}
+	rc = AH_EINVALID;
+	if (perm->set_owner && (*why = unsafe_parent(pfd)))
+		goto out;
+	bool exists = fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (exists && if_missing) {
+		rc = 1;
+		goto out;
+	}
+	if (exists && S_ISLNK(st.st_mode)) {
+		*why = "it is a symbolic link";
+		goto out;
+	}
+	rc = AH_EIO;
+	fd = open_dir_at(pfd, name, 0700);
+	if (fd < 0)
+		*why = errno == ELOOP || errno == ENOTDIR ? "it is not a folder" : strerror(errno);
+	else if ((rc = set_dir_perm(fd, perm)) < 0)
+		*why = strerror(errno);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (pfd >= 0)
+		close(pfd);
+	ah_free(copy);
+	return rc;
 }

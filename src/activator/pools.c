@@ -46,14 +46,15 @@
 #include "util/fs.h"
 #include "util/str.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -128,35 +129,31 @@ static void send_worker(ad_worker *w, int type)
 		ad_send(w->chan, m, sizeof(m), -1, MSG_DONTWAIT);
 }
 
-static int mkdir_private(const char *dir)
+/* apppools/: root's, 0711: it can be crossed, not listed. */
+static int apppools_dir(const char *dir)
 {
-	if (ah_fs_mkdirs(dir) < 0 || chmod(dir, 0711) < 0)
-		return AH_EIO;
-	return 0;
+	ah_fs_perm perm = {.mode = 0711};
+	return ad_isolate_dir(dir, &perm);
 }
 
-/*
- * The pool's own folder: its worker may read it (and so watch it with
- * inotify) but not write it; nobody else may enter it. As root: owned by
- * the worker's user, mode 0500 (root writes regardless). Otherwise 0700.
- */
-static int pool_dir(const char *dir, const ad_creds *c)
+/* The pool whose workers write the site's log: its root application's, else
+ * the first pool of one of its applications (the one asking, p). */
+static const ad_pool *log_owner(ad_daemon *d, const ad_site *s, ad_pool *p)
 {
-	if (ah_fs_mkdirs(dir) < 0)
-		return AH_EIO;
-	if (c->change && chown(dir, c->uid, c->gid) < 0)
-		return AH_EIO;
-	return chmod(dir, c->change ? 0500 : 0700) < 0 ? AH_EIO : 0;
+	const ad_app *root = ad_model_app(s, "/");
+	const ad_pool *o = root ? ad_pool_find(d, root->pool) : NULL;
+	return o ? o : p;
 }
 
 /*
  * The W3C log folders of the sites the pool serves (<directory>/W3SVC<id>),
  * made with its configuration file (before its worker starts, and at each
  * configuration change) so that the worker can write its logs as its own
- * user: the folders above as root makes them (0755), the site's own owned
- * by the worker's user, mode 0750. A site whose applications run in several
- * pools gets the user of its root application's pool; a pool of its other
- * applications only creates the folder when it is missing.
+ * user: the folders above as root makes them (0755), the site's own, as
+ * root, root:<pool group> 0770 (the worker makes its files in it), the group
+ * of the site's root application's pool; otherwise apphostd's user's, 0750.
+ * A pool of the site's other applications only makes the folder when it is
+ * missing. See ad_isolate_log_dir for the folders refused.
  */
 static void make_log_dirs(ad_daemon *d, ad_pool *p)
 {
@@ -164,17 +161,15 @@ static void make_log_dirs(ad_daemon *d, ad_pool *p)
 		const ad_site *s = &d->model->sites[i];
 		if (!s->log_dir || !ad_model_site_uses_pool(s, p->name))
 			continue;
-		const ad_app *root = ad_model_app(s, "/");
-		bool owner = !root || ah_strcaseeq(root->pool, p->name);
-		struct stat st;
-		if (!owner && stat(s->log_dir, &st) == 0)
-			continue;
-		if (ah_fs_mkdirs(s->log_dir) < 0 ||
-		    (p->creds.change && chown(s->log_dir, p->creds.uid, p->creds.gid) < 0) ||
-		    chmod(s->log_dir, 0750) < 0)
+		const ad_pool *o = log_owner(d, s, p);
+		ah_fs_perm perm = {.mode = p->creds.change ? 0770 : 0750,
+				   .set_owner = p->creds.change,
+				   .gid = o->creds.pool_gid};
+		const char *why;
+		if (ad_isolate_log_dir(&why, s->log_dir, &perm, o != p) < 0)
 			ad_log(AD_LOG_WARN, "application pool '%s': cannot prepare the log folder "
 					    "'%s' of site '%s': %s",
-			       p->name, s->log_dir, s->name, strerror(errno));
+			       p->name, s->log_dir, s->name, why ? why : strerror(ENOMEM));
 	}
 }
 
@@ -207,9 +202,11 @@ static int write_routes(ad_daemon *d, ad_pool *p)
 	ah_buf path = AH_BUF_INIT;
 	routes_path(&path, p);
 	bool changed = false;
+	ah_fs_perm file, dir;
+	ad_isolate_perms(&file, &dir, &p->creds);
 	int rc = ah_buf_oom(&b) || ah_buf_oom(&path) ? AH_ENOMEM
 		 : ad_isolate_write(ah_buf_cstr(&path), b.len ? ah_buf_cstr(&b) : "", b.len,
-				    p->creds.change, p->creds.uid, p->creds.gid, &changed);
+				    &file, &changed);
 	ah_buf_free(&b);
 	ah_buf_free(&path);
 	return rc;
@@ -233,14 +230,15 @@ int ad_pool_write_config(ad_daemon *d, ad_pool *p)
 		else
 			*slash = '\0';
 	}
+	ah_fs_perm file_perm, dir_perm;
+	ad_isolate_perms(&file_perm, &dir_perm, &p->creds);
 	if (rc == 0)
-		rc = mkdir_private(top);
+		rc = apppools_dir(top);
 	if (rc == 0)
-		rc = pool_dir(dir, &p->creds);
+		rc = ad_isolate_dir(dir, &dir_perm);
 	bool changed = false;
 	if (rc == 0)
-		rc = ad_isolate_write(p->config_path, out, outlen, p->creds.change, p->creds.uid,
-				      p->creds.gid, &changed);
+		rc = ad_isolate_write(p->config_path, out, outlen, &file_perm, &changed);
 	ah_free(out);
 	ah_free(dir);
 	ah_free(top);
@@ -572,6 +570,32 @@ int ad_pool_recycle_why(ad_daemon *d, ad_pool *p, int why)
 	return 0;
 }
 
+/* The pool's folder and every file in it (its two files, and the temporary
+ * files of a write a crash interrupted), through a descriptor of the folder
+ * opened without following a link: unlinkat follows nothing either. */
+static void remove_pool_dir(const ad_pool *p)
+{
+	char *dir = ah_strdup(p->config_path);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	if (!slash) {
+		ah_free(dir);
+		return;
+	}
+	*slash = '\0';
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *dd = fd >= 0 ? fdopendir(fd) : NULL;
+	if (fd >= 0 && !dd)
+		close(fd);
+	struct dirent *de;
+	while (dd && (de = readdir(dd)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			unlinkat(dirfd(dd), de->d_name, 0);
+	if (dd)
+		closedir(dd);
+	rmdir(dir);
+	ah_free(dir);
+}
+
 void ad_pool_retire(ad_daemon *d, ad_pool *p)
 {
 	for (ad_worker *w = d->workers; w; w = w->next) {
@@ -580,19 +604,7 @@ void ad_pool_retire(ad_daemon *d, ad_pool *p)
 		worker_stop(d, w, AD_W_SHUTDOWN);
 		w->pool = NULL;
 	}
-	unlink(p->config_path);
-	ah_buf routes = AH_BUF_INIT;
-	routes_path(&routes, p);
-	if (!ah_buf_oom(&routes))
-		unlink(ah_buf_cstr(&routes));
-	ah_buf_free(&routes);
-	char *dir = ah_strdup(p->config_path);
-	char *slash = dir ? strrchr(dir, '/') : NULL;
-	if (slash) {
-		*slash = '\0';
-		rmdir(dir);
-	}
-	ah_free(dir);
+	remove_pool_dir(p);
 	ad_log(AD_LOG_INFO, "application pool '%s' was removed from the configuration", p->name);
 	ah_free(p->name);
 	ah_free(p->config_path);

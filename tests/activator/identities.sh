@@ -87,22 +87,6 @@ pass "the system accounts iis-localservice, iis-networkservice, iis-iusr and iis
 
 sorted() { tr ' ' '\n' | grep . | sort -nu | xargs; }
 groups_of() { field "$1" Groups | sorted; }
-# number DATABASE ARRAY POOL...: the ids of the pools (given in name order),
-# as ident.h numbers them: FNV-1a of the lower-cased name into 61184-65519,
-# else the next number no earlier pool and no entry of DATABASE has.
-number() {
-	local db=$1 p n given=" "
-	local -n ids=$2
-	shift 2
-	for p in "$@"; do
-		n=$(fnv "$p")
-		while [[ $given == *" $n "* ]] || getent "$db" "$n" >/dev/null; do
-			n=$((n == 65519 ? 61184 : n + 1))
-		done
-		ids[$p]=$n
-		given="$given$n "
-	done
-}
 declare -A GID UID_OF
 number group GID AppA AppB Chg Local Net Spec Sys # every pool has its group
 number passwd UID_OF AppA AppB Chg                # the ApplicationPoolIdentity ones
@@ -170,7 +154,7 @@ printf '%s' "$out" | grep -q "^HTTP/1.1 200" || fail "the NetworkService worker 
 pass "LocalService: its own network with only loopback, no connection to the host's port $P; it serves requests"
 
 # Identity change of a running pool: a new worker under the new identity,
-# the pool's folder and file handed over to it.
+# which reads the pool's folder and file as the old one did (pool group).
 old=$(worker_pid Chg)
 check Chg "${UID_OF[Chg]}" "${GID[Chg]}" "${GID[Chg]}" "$IUSRS"
 out=$(appcmd set apppool Chg /processModel.identityType:NetworkService)
@@ -180,11 +164,13 @@ eventually 20 changed || fail "Chg's worker did not change: $(ctl LIST WP)"
 check Chg "$ns" "$nsg" "$nsg" "${GID[Chg]}" "$IUSRS"
 gone() { ! kill -0 "$old" 2>/dev/null || [ "$(field "$old" State | cut -c1)" = Z ]; }
 eventually 20 gone || fail "Chg's old worker $old did not exit"
-[ "$(stat -c '%u %a' "$RUN/apppools/Chg")" = "$ns 500" ] || fail "Chg's folder: $(stat -c '%u %a' "$RUN/apppools/Chg")"
-[ "$(stat -c '%u %a' "$RUN/apppools/Chg/Chg.config")" = "$ns 400" ] ||
-	fail "Chg's file: $(stat -c '%u %a' "$RUN/apppools/Chg/Chg.config")"
+# the pool's files stay root:<pool group>: the new identity carries that group too
+[ "$(stat -c '%u %g %a' "$RUN/apppools/Chg")" = "0 ${GID[Chg]} 750" ] ||
+	fail "Chg's folder: $(stat -c '%u %g %a' "$RUN/apppools/Chg")"
+[ "$(stat -c '%u %g %a' "$RUN/apppools/Chg/Chg.config")" = "0 ${GID[Chg]} 440" ] ||
+	fail "Chg's file: $(stat -c '%u %g %a' "$RUN/apppools/Chg/Chg.config")"
 expect 200 127.0.0.1 "$P" c.test /shared.txt "shared text"
-pass "an identity change stops the running worker and starts one as the new identity, which owns the pool's files"
+pass "an identity change stops the running worker and starts one as the new identity, which reads the pool's files through its pool group"
 
 # A wrong password: the worker does not start, the pool stops (503), with
 # IIS's events 5021 and 5057. The right one again, and a start: served.

@@ -195,3 +195,20 @@ fnv() { # the first-choice uid (and pool gid) of a pool: FNV-1a of the lower-cas
 	done
 	echo $((61184 + h % 4336))
 }
+
+# number DATABASE ARRAY POOL...: the ids of the pools (given in name order),
+# as ident.h numbers them: FNV-1a of the lower-cased name into 61184-65519,
+# else the next number no earlier pool and no entry of DATABASE has.
+number() {
+	local db=$1 p n given=" "
+	local -n ids=$2
+	shift 2
+	for p in "$@"; do
+		n=$(fnv "$p")
+		while [[ $given == *" $n "* ]] || getent "$db" "$n" >/dev/null; do
+			n=$((n == 65519 ? 61184 : n + 1))
+		done
+		ids[$p]=$n
+		given="$given$n "
+	done
+}

@@ -3,7 +3,7 @@
 # sites in two pools on one port, told apart by host; an unknown host; a
 # pool stopped and started; a binding added on a new port without a
 # restart; the W3C log folders (siteDefaults' directory with %SystemDrive%,
-# a site's own), made by apphostd for the worker's user; what each worker
+# a site's own), made by apphostd for the pool's group; what each worker
 # runs as (IDENTITY APPPOOL, appcmd's workerIdentity and applicationPoolSid). Runs when the worker is built (tests/CMakeLists.txt); the sixth
 # argument names it.
 . "$(dirname "$0")/lib.sh"
@@ -106,11 +106,13 @@ logged() { # logged FOLDER TEXT: a W3C log file in FOLDER has TEXT
 	cat "$1"/u_ex*.log 2>/dev/null | grep -q "$2"
 }
 check_logs() { # check_logs POOL FOLDER
-	local pid u
+	local pid u g
 	pid=$(worker_pid "$1")
 	u=$(sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")
 	eventually 5 logged "$2" "GET /hello.txt" || fail "no log line in $2: $(ls -la "$2" 2>&1)"
-	[ "$(stat -c %u:%a "$2")" = "$u:750" ] || fail "$2 is $(stat -c %u:%a "$2"), not $u:750"
+	# root:<pool group> 0770; an ApplicationPoolIdentity's primary group is its pool group
+	g=$(sed -n 's/^Gid:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")
+	[ "$(stat -c %u:%g:%a "$2")" = "0:$g:770" ] || fail "$2 is $(stat -c %u:%g:%a "$2"), not 0:$g:770"
 	[ "$(stat -c %u "$(ls "$2"/u_ex*.log | head -n1)")" = "$u" ] || fail "the log file is not the worker's"
 }
 check_logs PoolA "$T/sysdrive/inetpub/logs/LogFiles/W3SVC1"

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "apphost/config.h"
+#include "apphost/errors.h"
 #include "isolate.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -218,19 +219,146 @@ static void test_write(void **state)
 	(void)state;
 	char path[512];
 	bool changed;
+	ah_fs_perm perm = {.mode = 0400};
 	snprintf(path, sizeof(path), "%s/w.config", dir);
-	assert_int_equal(ad_isolate_write(path, "x", 1, false, 0, 0, &changed), 0);
+	assert_int_equal(ad_isolate_write(path, "x", 1, &perm, &changed), 0);
 	assert_true(changed);
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0400);
 	ino_t ino = st.st_ino;
-	assert_int_equal(ad_isolate_write(path, "x", 1, false, 0, 0, &changed), 0);
+	assert_int_equal(ad_isolate_write(path, "x", 1, &perm, &changed), 0);
 	assert_false(changed);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_ino, ino);
-	assert_int_equal(ad_isolate_write(path, "yz", 2, false, 0, 0, &changed), 0);
+	assert_int_equal(ad_isolate_write(path, "yz", 2, &perm, &changed), 0);
 	assert_true(changed);
+	/* same bytes, another mode (an older layout): replaced, content unchanged */
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(stat(path, &st), 0);
+	ino = st.st_ino;
+	assert_int_equal(ad_isolate_write(path, "yz", 2, &perm, &changed), 0);
+	assert_false(changed);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0400);
+	assert_int_not_equal(st.st_ino, ino);
+}
+
+/* As root: root:<pool group> 0440 from the start, set before the rename. */
+static void test_write_owner(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	char path[512];
+	bool changed;
+	ah_fs_perm perm = {.mode = 0440, .set_owner = true, .uid = 0, .gid = 64999};
+	snprintf(path, sizeof(path), "%s/o.config", dir);
+	write_file(path, "x", 1);
+	assert_int_equal(chown(path, 64998, 64998), 0);
+	assert_int_equal(ad_isolate_write(path, "x", 1, &perm, &changed), 0);
+	assert_false(changed);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_uid, 0);
+	assert_int_equal(st.st_gid, 64999);
+	assert_int_equal(st.st_mode & 07777, 0440);
+}
+
+/* What a worker could once leave at its file's name: a FIFO is not opened
+ * for long (apphostd would block), a link is replaced, not followed. */
+static void test_write_planted(void **state)
+{
+	(void)state;
+	char path[512], target[512];
+	bool changed;
+	ah_fs_perm perm = {.mode = 0400};
+	snprintf(path, sizeof(path), "%s/fifo.config", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(ad_isolate_write(path, "", 0, &perm, &changed), 0);
+	assert_true(changed);
+	struct stat st;
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+
+	snprintf(path, sizeof(path), "%s/link.config", dir);
+	snprintf(target, sizeof(target), "%s/precious", dir);
+	write_file(target, "x", 1);
+	assert_int_equal(chmod(target, 0600), 0);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(ad_isolate_write(path, "x", 1, &perm, &changed), 0);
+	assert_true(changed);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+}
+
+static void test_dir(void **state)
+{
+	(void)state;
+	char d[512], link[512];
+	ah_fs_perm perm = {.mode = 0700};
+	snprintf(d, sizeof(d), "%s/pools/P", dir);
+	assert_int_equal(ad_isolate_dir(d, &perm), 0);
+	struct stat st;
+	assert_int_equal(stat(d, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	/* a link in its place is not followed */
+	snprintf(link, sizeof(link), "%s/pools/L", dir);
+	assert_int_equal(symlink(d, link), 0);
+	perm.mode = 0755;
+	assert_int_equal(ad_isolate_dir(link, &perm), AH_EIO);
+	assert_int_equal(stat(d, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+}
+
+static void test_log_dir(void **state)
+{
+	(void)state;
+	char d[512], target[512];
+	const char *why;
+	bool root = geteuid() == 0;
+	ah_fs_perm perm = {.mode = 0770, .set_owner = root, .gid = 64999};
+	snprintf(d, sizeof(d), "%s/logs/W3SVC1", dir);
+	assert_int_equal(ad_isolate_log_dir(&why, d, &perm, false), 0);
+	struct stat st;
+	assert_int_equal(stat(d, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0770);
+	if (root)
+		assert_int_equal(st.st_gid, 64999);
+	/* another pool of the site: an existing folder is left as it is */
+	perm.mode = 0700;
+	assert_int_equal(ad_isolate_log_dir(&why, d, &perm, true), 1);
+	assert_int_equal(stat(d, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0770);
+
+	/* a link planted in its place: refused, its target untouched */
+	snprintf(target, sizeof(target), "%s/elsewhere", dir);
+	assert_int_equal(mkdir(target, 0700), 0);
+	snprintf(d, sizeof(d), "%s/logs/W3SVC2", dir);
+	assert_int_equal(symlink(target, d), 0);
+	assert_int_equal(ad_isolate_log_dir(&why, d, &perm, false), AH_EINVALID);
+	assert_string_equal(why, "it is a symbolic link");
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(st.st_gid, getegid());
+	if (!root)
+		return;
+	/* as root: a parent another user could write is refused */
+	snprintf(d, sizeof(d), "%s/open/W3SVC3", dir);
+	assert_int_equal(ah_fs_mkdirs(d), 0);
+	snprintf(target, sizeof(target), "%s/open", dir);
+	assert_int_equal(chmod(target, 0777), 0);
+	assert_int_equal(ad_isolate_log_dir(&why, d, &perm, false), AH_EINVALID);
+	assert_string_equal(why, "its parent folder is writable by other users");
+	assert_int_equal(chmod(target, 0755), 0);
+	assert_int_equal(chown(target, 64998, 0), 0);
+	assert_int_equal(ad_isolate_log_dir(&why, d, &perm, false), AH_EINVALID);
+	assert_string_equal(why, "its parent folder is not owned by root");
+	assert_int_equal(stat(d, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
 }
 
 int main(void)
@@ -240,6 +368,10 @@ int main(void)
 		cmocka_unit_test(test_pool_a),
 		cmocka_unit_test(test_unchanged_elsewhere),
 		cmocka_unit_test(test_write),
+		cmocka_unit_test(test_write_owner),
+		cmocka_unit_test(test_write_planted),
+		cmocka_unit_test(test_dir),
+		cmocka_unit_test(test_log_dir),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
