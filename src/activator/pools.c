@@ -307,7 +307,7 @@ static char **worker_env(const ad_pool *p, const char *const *own, size_t nown)
 		else
 			set[n++] = e;
 	}
-	char **env = ad_env_build(set, n);
+	char **env = ad_env_build(set, n, false);
 	ah_free(set);
 	return env;
 }
