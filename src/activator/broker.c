@@ -70,7 +70,7 @@ int ad_broker_start(ad_daemon *d)
 		return rc;
 	}
 	const char *set[] = {"APPHOST_BROKER_FD=3"};
-	char **env = ad_env_build(set, 1);
+	char **env = ad_env_build(set, 1, true);
 	/* a fresh exec of apphostd itself, even if its file was replaced */
 	char *argv[] = {"apphostd", "--logon-broker", d->foreground ? "-f" : NULL, NULL};
 	static const ad_creds stay = {.change = false}; /* root: it reads /etc/shadow */

@@ -51,6 +51,8 @@ typedef struct ad_worker {
 	uint32_t idle_ms;
 	bool recycling;       /* being replaced: serves until its successor is ready */
 	bool killed;          /* killed by apphostd for a failure (ping) */
+	uid_t uid;            /* the user it runs as */
+	bool own_uid;         /* an ApplicationPoolIdentity uid: its pool's alone */
 	struct ad_worker *next;
 } ad_worker;
 
@@ -192,6 +194,9 @@ void ad_workers_timers(ad_daemon *d);
 void ad_workers_stop_all(ad_daemon *d);
 /* After the router restarted: hand it every ready worker again. */
 void ad_workers_resend(ad_daemon *d);
+/* SIGKILL w and its process group (it leads its own: spawn.h). Also once
+ * it has exited, before it is reaped: its children in the group go too. */
+void ad_worker_kill(ad_worker *w);
 
 /* control.c */
 int ad_control_start(ad_daemon *d);

@@ -52,6 +52,7 @@ typedef struct registry {
 	ah_map names, owners;
 	char (*numbers)[12];
 	size_t n;
+	bool unreadable; /* it exists but cannot be read: never rewritten */
 } registry;
 
 static void registry_load(registry *r, char kind)
@@ -60,8 +61,19 @@ static void registry_load(registry *r, char kind)
 	ah_map_init(&r->names, true);
 	ah_map_init(&r->owners, false);
 	size_t len;
-	if (!registry_path || ah_fs_read(&r->text, &len, NULL, registry_path) < 0)
+	if (!registry_path)
 		return;
+	int rc = ah_fs_read(&r->text, &len, NULL, registry_path);
+	if (rc == AH_ENOTFOUND)
+		return; /* no number given yet */
+	if (rc < 0) {
+		/* rewriting it with only the new numbers would lose every other */
+		r->unreadable = true;
+		ad_log(AD_LOG_ERR, "cannot read the pool number registry %s: %s; it is left "
+				   "as it is, and new numbers are not recorded",
+		       registry_path, rc == AH_ENOMEM ? strerror(ENOMEM) : strerror(errno));
+		return;
+	}
 	size_t lines = 1;
 	for (size_t i = 0; i < len; i++)
 		lines += r->text[i] == '\n';
@@ -149,9 +161,18 @@ static void number_pools(const ad_model *m, unsigned *ids, bool group)
 		}
 		if (!known) {
 			u = first;
-			for (unsigned tries = 0; tries < span && taken(u, given, k, &r, name, group);
-			     tries++)
+			unsigned tries = 0;
+			for (; tries < span && taken(u, given, k, &r, name, group); tries++)
 				u = u == AD_DYNAMIC_UID_MAX ? AD_DYNAMIC_UID_MIN : u + 1;
+			if (tries == span) {
+				/* every number is taken: 0, which ad_pool_creds refuses */
+				ad_log(AD_LOG_ERR, "application pool '%s': every %s from %u to %u "
+						   "is taken; the pool cannot start",
+				       name, group ? "group id" : "uid", AD_DYNAMIC_UID_MIN,
+				       AD_DYNAMIC_UID_MAX);
+				ids[order[k] - m->pools] = 0;
+				continue;
+			}
 			if (u != first)
 				ad_log(AD_LOG_NOTICE, "application pool '%s': %s %u is taken; it gets %u",
 				       name, group ? "the pool group's gid" : "uid", first, u);
@@ -161,17 +182,22 @@ static void number_pools(const ad_model *m, unsigned *ids, bool group)
 		given[k] = u;
 		ids[order[k] - m->pools] = u;
 	}
-	if (registry_path && added.len && !ah_buf_oom(&added)) {
+	if (registry_path && added.len && !ah_buf_oom(&added) && !r.unreadable) {
 		ah_buf all = AH_BUF_INIT;
 		char *old = NULL;
 		size_t oldlen = 0;
-		if (ah_fs_read(&old, &oldlen, NULL, registry_path) == 0)
+		int rc = ah_fs_read(&old, &oldlen, NULL, registry_path);
+		if (rc == 0)
 			ah_buf_put(&all, old, oldlen);
 		if (all.len && all.ptr[all.len - 1] != '\n')
 			ah_buf_puts(&all, "\n");
 		ah_buf_put(&all, added.ptr, added.len);
-		if (ah_buf_oom(&all) ||
-		    ah_fs_write_atomic(registry_path, all.ptr, all.len, 0644) < 0)
+		if (rc < 0 && rc != AH_ENOTFOUND)
+			ad_log(AD_LOG_ERR, "cannot read the pool number registry %s again: it is "
+					   "left as it is, and new numbers are not recorded",
+			       registry_path);
+		else if (ah_buf_oom(&all) ||
+			 ah_fs_write_atomic(registry_path, all.ptr, all.len, 0644) < 0)
 			ad_log(AD_LOG_WARN, "cannot write the pool number registry %s: %s",
 			       registry_path, strerror(errno));
 		ah_free(old);
@@ -375,6 +401,16 @@ static bool specific_user(ad_creds *c, const ad_pool_def *d)
 	return true;
 }
 
+/* Credentials that refuse to apply: root owns the pool's files, and no
+ * worker starts (ad_creds_apply fails). */
+static void refuse(ad_creds *c)
+{
+	c->refuse = true;
+	c->uid = 0;
+	c->gid = 0;
+	c->ngroups = 0;
+}
+
 void ad_pool_creds(ad_creds *c, const ad_pool_def *d, uid_t uid, gid_t gid, bool is_root)
 {
 	memset(c, 0, sizeof(*c));
@@ -402,17 +438,26 @@ void ad_pool_creds(ad_creds *c, const ad_pool_def *d, uid_t uid, gid_t gid, bool
 			nobody(c);
 		}
 		c->no_network = d->identity == AD_ID_LOCALSERVICE;
-		break;
-	}
-	case AD_ID_SPECIFICUSER:
-		if (!specific_user(c, d)) {
-			/* root owns the pool's files; the logon refuses the worker */
-			c->refuse = true;
-			c->uid = 0;
-			c->gid = 0;
+		if (c->uid == 0 || c->gid == 0) {
+			/* a service account that is root in disguise */
+			ad_log(AD_LOG_ERR, "application pool '%s': the system user %s has uid %u "
+					   "and gid %u; a service account must not be root: the "
+					   "pool cannot start",
+			       d->name, name, (unsigned)c->uid, (unsigned)c->gid);
+			refuse(c);
 		}
 		break;
 	}
+	case AD_ID_SPECIFICUSER:
+		if (!specific_user(c, d))
+			refuse(c); /* the logon refuses the worker */
+		break;
+	}
+	/* no number was left for the pool's uid or group (number_pools) */
+	if (gid == 0 || (d->identity == AD_ID_APPPOOL && uid == 0))
+		refuse(c);
+	if (c->refuse)
+		return;
 	add_group(c, c->gid);
 	add_group(c, gid);
 	gid_t iusrs;

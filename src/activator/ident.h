@@ -62,10 +62,13 @@ uid_t ad_apppool_uid_hash(const char *pool);
 void ad_ident_registry(const char *path);
 
 /* uids for every ApplicationPoolIdentity pool of m (uids[i] for
- * m->pools[i]; 0 for the other pools). uids is m->npools long. */
+ * m->pools[i]; 0 for the other pools, and for a pool no number is left
+ * for, with an error logged). uids is m->npools long. A registry that
+ * exists but cannot be read is logged and never rewritten. */
 void ad_apppool_uids(const ad_model *m, uid_t *uids);
 
-/* The own group of every pool of m (gids[i] for m->pools[i]). */
+/* The own group of every pool of m (gids[i] for m->pools[i]; 0 when no
+ * number is left for it). */
 void ad_pool_gids(const ad_model *m, gid_t *gids);
 
 /* The Unix user of a SpecificUser name: the part after the last backslash
@@ -73,8 +76,12 @@ void ad_pool_gids(const ad_model *m, gid_t *gids);
 const char *ad_user_part(const char *name);
 
 /* The credentials of a pool's worker; uid is its ad_apppool_uids entry, gid
- * its ad_pool_gids entry. A SpecificUser whose user does not exist gets
- * credentials that refuse to apply (c->refuse): its logon fails anyway. */
+ * its ad_pool_gids entry. Credentials that refuse to apply (c->refuse, root
+ * owning the pool's files, no worker starting) go to a SpecificUser whose
+ * user does not exist (its logon fails anyway), to a pool without a number
+ * (uid or gid 0: the range was exhausted) and to a LocalService or
+ * NetworkService pool whose system user resolves to uid 0 or gid 0 (an
+ * error is logged). */
 void ad_pool_creds(ad_creds *c, const ad_pool_def *d, uid_t uid, gid_t gid, bool is_root);
 
 /* As root: create the system accounts (iis-localservice, iis-networkservice,

@@ -182,8 +182,18 @@ static int signals_open(ad_daemon *d)
 static void reap(ad_daemon *d)
 {
 	for (;;) {
+		/* seen first, reaped after: an exited worker's pid (its process
+		 * group's id) stays its own while what is left of its group is
+		 * killed */
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid <= 0)
+			return;
+		ad_worker *w = ad_worker_by_pid(d, si.si_pid);
+		if (w)
+			ad_worker_kill(w);
 		int status;
-		pid_t pid = waitpid(-1, &status, WNOHANG);
+		pid_t pid = waitpid(si.si_pid, &status, WNOHANG);
 		if (pid <= 0)
 			return;
 		if (pid == d->router_pid) {
@@ -194,7 +204,6 @@ static void reap(ad_daemon *d)
 			ad_broker_exited(d);
 			continue;
 		}
-		ad_worker *w = ad_worker_by_pid(d, pid);
 		if (w)
 			ad_worker_exited(d, w, status);
 	}
@@ -294,7 +303,7 @@ static void shut_down(ad_daemon *d)
 	while (d->workers && ad_now_ms() < limit + 1000)
 		run_once(d, 100);
 	for (ad_worker *w = d->workers; w; w = w->next)
-		kill(w->pid, SIGKILL);
+		ad_worker_kill(w);
 	while (d->workers)
 		run_once(d, 100);
 	if (d->router.fd >= 0)
@@ -338,7 +347,9 @@ int main(int argc, char **argv)
 	d->is_root = geteuid() == 0;
 	if (!d->is_root)
 		ad_log(AD_LOG_WARN, "apphostd is not running as root: the router and every "
-				    "worker run as uid %u, without isolation between pools",
+				    "worker run as uid %u, without isolation between pools, "
+				    "and LocalService pools keep their network access (their "
+				    "own network namespace needs root)",
 		       (unsigned)geteuid());
 	if (!d->worker_path)
 		ad_log(AD_LOG_WARN, "apphost-worker not found: application pools cannot start "

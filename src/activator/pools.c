@@ -44,6 +44,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/fs.h"
+#include "util/fsdir.h"
 #include "util/str.h"
 
 #include <dirent.h>
@@ -305,7 +306,7 @@ static char **worker_env(const ad_pool *p, const char *const *own, size_t nown)
 		else
 			set[n++] = e;
 	}
-	char **env = ad_env_build(set, n);
+	char **env = ad_env_build(set, n, false);
 	ah_free(set);
 	return env;
 }
@@ -377,6 +378,9 @@ static ad_worker *spawn_worker(ad_daemon *d, ad_pool *p)
 	w->router_end = hc[0];
 	w->deadline_ms = d->now_ms + (p->def ? p->def->startup_ms : 90000);
 	w->started_ms = d->now_ms;
+	w->uid = p->creds.change ? p->creds.uid : geteuid();
+	w->own_uid = p->creds.change && !p->creds.refuse && p->def &&
+		     p->def->identity == AD_ID_APPPOOL;
 	w->next = d->workers;
 	d->workers = w;
 	if (ad_epoll(d, EPOLL_CTL_ADD, w->chan, EPOLLIN, w) < 0) {
@@ -638,7 +642,7 @@ static void untrusted(ad_daemon *d, ad_worker *w)
 	ad_log(AD_LOG_ERR, "A worker process '%ld' serving application pool '%s' is no longer "
 			   "trusted by apphostd, based on ill-formed data the worker process sent.",
 	       (long)w->pid, w->pool_name ? w->pool_name : "?");
-	kill(w->pid, SIGKILL);
+	ad_worker_kill(w);
 }
 
 /* idleTimeout in ms; its minutes may be shorter for tests. */
@@ -722,6 +726,102 @@ void ad_worker_event(ad_daemon *d, ad_worker *w, uint32_t events)
 	}
 }
 
+/* ---- a worker's leftovers ------------------------------------------------
+ * A worker leads its own session and process group: when apphostd kills it,
+ * and when it has exited (before it is reaped, so that its pid, the group's
+ * id, cannot be another's yet), the group is killed. A child that left the
+ * group (setsid) escapes that; when the last worker of an
+ * ApplicationPoolIdentity pool has exited, every process left with that
+ * pool's uid (a uid no other pool has) is killed as well. Pools that share
+ * a uid (NetworkService, LocalService, one SpecificUser) keep such children
+ * (docs/apphostd.md, "Security"). */
+
+void ad_worker_kill(ad_worker *w)
+{
+	if (kill(-w->pid, SIGKILL) < 0)
+		kill(w->pid, SIGKILL);
+}
+
+/* pid's program is apphostd's own (another instance of it). */
+static bool apphostd_process(unsigned long pid)
+{
+	char path[64];
+	struct stat self, other;
+	snprintf(path, sizeof(path), "/proc/%lu/exe", pid);
+	return stat("/proc/self/exe", &self) == 0 && stat(path, &other) == 0 &&
+	       self.st_dev == other.st_dev && self.st_ino == other.st_ino;
+}
+
+/* A process of the user (its real, effective, saved or file-system uid),
+ * not a zombie already, and not the worker of another apphostd on this
+ * machine (that one numbers its pools alike): a process left by a worker
+ * can choose neither its parent nor apphostd's program. */
+static bool left_by(const char *pid, uid_t uid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	bool match = false;
+	unsigned long ppid = 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long id[4];
+		char state;
+		if (sscanf(line, "State: %c", &state) == 1 && (state == 'Z' || state == 'X'))
+			break;
+		if (sscanf(line, "PPid: %lu", &ppid) == 1)
+			continue;
+		if (sscanf(line, "Uid: %lu %lu %lu %lu", &id[0], &id[1], &id[2], &id[3]) == 4) {
+			for (int i = 0; i < 4; i++)
+				match = match || id[i] == (unsigned long)uid;
+			break;
+		}
+	}
+	fclose(f);
+	return match && !(ppid > 1 && apphostd_process(ppid));
+}
+
+/* SIGKILL every process of uid, pass after pass while some are found (a
+ * process may fork meanwhile); the number killed. */
+static unsigned kill_user(uid_t uid)
+{
+	unsigned total = 0;
+	for (int pass = 0; pass < 8; pass++) {
+		char **names;
+		size_t n;
+		if (ah_fs_list(&names, &n, "/proc") < 0)
+			break;
+		unsigned killed = 0;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t pid;
+			if (ah_parse_u64(names[i], &pid) && pid > 1 && left_by(names[i], uid) &&
+			    kill((pid_t)pid, SIGKILL) == 0)
+				killed++;
+		}
+		ah_fs_names_free(names, n);
+		total += killed;
+		if (!killed)
+			break;
+	}
+	return total;
+}
+
+/* An ApplicationPoolIdentity worker has exited: when no worker of that uid
+ * is left, neither is any other process of it. */
+static void uid_leftovers(ad_daemon *d, uid_t uid)
+{
+	if (uid == 0)
+		return;
+	for (const ad_worker *w = d->workers; w; w = w->next)
+		if (w->uid == uid)
+			return;
+	unsigned n = kill_user(uid);
+	if (n)
+		ad_log(AD_LOG_NOTICE, "%u process%s left by the workers of uid %u %s killed", n,
+		       n == 1 ? "" : "es", (unsigned)uid, n == 1 ? "was" : "were");
+}
+
 void ad_worker_exited(ad_daemon *d, ad_worker *w, int status)
 {
 	ad_pool *p = w->pool;
@@ -759,7 +859,11 @@ void ad_worker_exited(ad_daemon *d, ad_worker *w, int status)
 		if (p->state == AD_STARTED && p->def && p->def->always_running && !d->stopping)
 			p->restart_at_ms = d->now_ms + RESTART_DELAY_MS;
 	}
+	uid_t uid = w->uid;
+	bool own_uid = w->own_uid;
 	worker_free(d, w);
+	if (own_uid)
+		uid_leftovers(d, uid);
 	if (crashed && !d->stopping)
 		pool_failed(d, p);
 }
@@ -821,7 +925,7 @@ static void worker_tick(ad_daemon *d, ad_worker *w)
 		      p->name, (long)w->pid);
 		worker_detach(d, w);
 		w->killed = true;
-		kill(w->pid, SIGKILL);
+		ad_worker_kill(w);
 		return;
 	}
 	if (d->now_ms >= w->ping_at_ms) {
@@ -868,7 +972,7 @@ void ad_workers_timers(ad_daemon *d)
 			ad_log(AD_LOG_WARN, "A process serving application pool '%s' exceeded time "
 					    "limits during start up. The process id was '%ld'.",
 			       name, (long)w->pid);
-		kill(w->pid, SIGKILL);
+		ad_worker_kill(w);
 		w->deadline_ms = 0;
 	}
 	time_t now = time(NULL);

@@ -11,7 +11,13 @@
  *              their state (start/stop by appcmd)
  *   pools      new pools start as autoStart says; a pool whose own settings
  *              changed is recycled (IIS event 5080) unless
- *              disallowRotationOnConfigChange; removed pools stop
+ *              disallowRotationOnConfigChange; a pool whose identity changed
+ *              (uid, gid, groups, network) is recycled in any case: no worker
+ *              goes on under credentials the configuration no longer gives;
+ *              removed pools stop
+ *   files      as root, applicationHost.config, redirection.config and
+ *              administration.config lose their "other" permission bits and
+ *              the keys folder becomes 0711 (a worker reads none of them)
  *   bindings   new ports are bound, unused ones closed (listeners.c)
  *   router     gets the new routing table
  *   isolation  every pool's file is rewritten when its content changes
@@ -27,10 +33,12 @@
 #include "util/str.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DEBOUNCE_MS 50
@@ -122,6 +130,27 @@ static ad_pool *pool_new(ad_daemon *d, const ad_pool_def *def)
 	return p;
 }
 
+static bool has_group(const ad_creds *c, gid_t g)
+{
+	for (size_t i = 0; i < c->ngroups; i++)
+		if (c->groups[i] == g)
+			return true;
+	return false;
+}
+
+/* The same Linux identity: user, group, supplementary groups (as a set),
+ * network and whether it may be used at all. */
+static bool same_identity(const ad_creds *a, const ad_creds *b)
+{
+	if (a->change != b->change || a->refuse != b->refuse || a->uid != b->uid ||
+	    a->gid != b->gid || a->no_network != b->no_network || a->ngroups != b->ngroups)
+		return false;
+	for (size_t i = 0; i < a->ngroups; i++)
+		if (!has_group(b, a->groups[i]))
+			return false;
+	return true;
+}
+
 static void sync_pools(ad_daemon *d)
 {
 	const ad_model *m = d->model;
@@ -150,12 +179,23 @@ static void sync_pools(ad_daemon *d)
 			continue;
 		p->seen = true;
 		p->def = def;
-		/* a new identity reaches the pool's files and its next worker; the
-		 * fingerprint below recycles a running one */
+		/* a new identity reaches the pool's files and its next worker, and
+		 * recycles a running one whatever disallowRotationOnConfigChange
+		 * says: its old credentials are no longer the pool's */
+		ad_creds old = p->creds;
 		ad_pool_creds(&p->creds, def, uids[i], gids[i], d->is_root);
-		if (p->fingerprint != def->fingerprint) {
+		bool identity = !same_identity(&old, &p->creds);
+		if (p->fingerprint != def->fingerprint || identity) {
 			p->fingerprint = def->fingerprint;
-			if (ad_pool_has_worker(d, p) && !def->no_rotation_on_change)
+			bool running = ad_pool_has_worker(d, p);
+			if (running && identity && def->no_rotation_on_change)
+				ad_log(AD_LOG_NOTICE, "application pool '%s': its identity changed "
+						      "(uid %u, gid %u before; uid %u, gid %u now): "
+						      "its workers are recycled although "
+						      "disallowRotationOnConfigChange is true",
+				       p->name, (unsigned)old.uid, (unsigned)old.gid,
+				       (unsigned)p->creds.uid, (unsigned)p->creds.gid);
+			if (running && (identity || !def->no_rotation_on_change))
 				ad_pool_recycle_why(d, p, AD_RECYCLE_CONFIG); /* event 5080 */
 		}
 	}
@@ -172,8 +212,73 @@ static void sync_pools(ad_daemon *d)
 	}
 }
 
+/*
+ * A file no worker may read (applicationHost.config, the one the engine
+ * reads after redirection, and redirection.config, administration.config):
+ * its "other" bits go, with a notice naming the old and new mode. Done on
+ * the open file, so that what is checked is what is changed.
+ */
+static void strip_other(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			ad_log(AD_LOG_WARN, "cannot check the permissions of %s: %s", path,
+			       strerror(errno));
+		return;
+	}
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IRWXO)) {
+		mode_t mode = st.st_mode & 07777, now = mode & ~(mode_t)S_IRWXO;
+		if (fchmod(fd, now) == 0)
+			ad_log(AD_LOG_NOTICE, "%s was readable by every user (mode %04o); its "
+					      "mode is now %04o: no worker reads it",
+			       path, (unsigned)mode, (unsigned)now);
+		else
+			ad_log(AD_LOG_WARN, "cannot change the mode of %s (%04o): %s", path,
+			       (unsigned)mode, strerror(errno));
+	}
+	close(fd);
+}
+
+/* The keys folder: 0711, so that a worker opens the one key its sections
+ * need (iisConfigurationKey, through iis_iusrs) but lists nothing. */
+static void keys_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+	if (fd < 0)
+		return; /* none yet: the engine makes it 0711 */
+	struct stat st;
+	if (fstat(fd, &st) == 0 && (st.st_mode & 07777) != 0711) {
+		if (fchmod(fd, 0711) == 0)
+			ad_log(AD_LOG_NOTICE, "the key folder %s had mode %04o; it is now 0711",
+			       path, (unsigned)(st.st_mode & 07777));
+		else
+			ad_log(AD_LOG_WARN, "cannot change the mode of %s: %s", path,
+			       strerror(errno));
+	}
+	close(fd);
+}
+
+static void protect_files(ad_daemon *d)
+{
+	if (!d->is_root)
+		return;
+	strip_other(d->apphost_path);
+	static const char *const names[] = {"redirection.config", "administration.config",
+					    "keys"};
+	for (int i = 0; i < 3; i++) {
+		ah_buf b = AH_BUF_INIT;
+		ah_buf_printf(&b, "%s/%s", d->cfg_opts.config_dir, names[i]);
+		if (!ah_buf_oom(&b))
+			(i < 2 ? strip_other : keys_dir)(ah_buf_cstr(&b));
+		ah_buf_free(&b);
+	}
+}
+
 void ad_apply_model(ad_daemon *d, bool first)
 {
+	protect_files(d);
 	/* every pool's isolated file comes from this one reading of the source */
 	if (ah_fs_read(&d->src, &d->src_len, NULL, d->apphost_path) < 0)
 		d->src = NULL;

@@ -77,7 +77,7 @@ int ad_router_start(ad_daemon *d)
 	snprintf(rfd, sizeof(rfd), "APPHOST_ROUTER_FD=%zu", 3 + n);
 	snprintf(lfds, sizeof(lfds), "APPHOST_LISTEN_FDS=%s", list);
 	const char *set[] = {rfd, lfds};
-	char **env = ad_env_build(set, 2);
+	char **env = ad_env_build(set, 2, true);
 	char *argv[] = {(char *)d->router_path, NULL};
 	ad_spawn s = {.path = d->router_path, .argv = argv, .envp = env, .fds = fds,
 		      .nfds = n + 1, .creds = &d->router_creds};

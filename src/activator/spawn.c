@@ -3,7 +3,10 @@
  * async-signal-safe functions. A close-on-exec pipe carries the child's
  * errno back when something fails before or at exec; end of file on it
  * means the exec happened. A LocalService child gets its own network
- * namespace before its credentials drop (unsharing needs root).
+ * namespace before its credentials drop (unsharing needs root); once they
+ * have dropped it joins a new session keyring of its own, so that no key of
+ * apphostd's session (an administrator's, when started by hand) is within
+ * its reach.
  */
 #include "spawn.h"
 
@@ -21,6 +24,10 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1 /* <linux/keyctl.h> */
+#endif
 
 static void fail(int pipe_fd, int err)
 {
@@ -73,7 +80,9 @@ static void child(const ad_spawn *s, int pipe_fd, pid_t parent)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
-	setsid();
+	/* a session (and process group) of its own: apphostd kills the group */
+	if (setsid() < 0)
+		_exit(127);
 	/* the pipe and the sources move above the targets, then down */
 	int top = 3 + (int)s->nfds;
 	pipe_fd = fcntl(pipe_fd, F_DUPFD_CLOEXEC, top + (int)s->nfds);
@@ -108,6 +117,13 @@ static void child(const ad_spawn *s, int pipe_fd, pid_t parent)
 		rc = ad_creds_apply(s->creds);
 	if (rc < 0)
 		fail(pipe_fd, -rc);
+	/* an anonymous session keyring, owned by the new user; a kernel
+	 * without keys (or a seccomp filter) refuses: nothing to leave then */
+#ifdef SYS_keyctl
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, (char *)NULL) < 0 &&
+	    errno != ENOSYS && errno != EPERM && errno != EACCES)
+		fail(pipe_fd, errno);
+#endif
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 		fail(pipe_fd, ESRCH);
 	if (chdir("/") < 0)
@@ -151,11 +167,21 @@ int ad_spawn_run(const ad_spawn *s, pid_t *pid)
 
 extern char **environ;
 
-static const char *const dropped[] = {
-	"APPHOST_LISTEN_FDS", "APPHOST_ROUTER_FD", "APPHOST_WORKER_FD", "APPHOST_CONN_FD",
-	"APPHOST_LOGON_FD", "APPHOST_BROKER_FD",
-	"APP_POOL_ID", "APP_POOL_CONFIG", "NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS",
-	"LISTEN_FDNAMES", "WATCHDOG_PID", "WATCHDOG_USEC", NULL,
+/* The search path of every child, whatever apphostd's was. */
+#define SAFE_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/*
+ * What a child may inherit from apphostd's environment: the locale and the
+ * time zone, what the worker and the configuration engine read (the system
+ * drive of %SystemDrive% and drive letters, the schema folder, the PAM
+ * service) and the sanitizers' options of a test build. Everything else (an
+ * administrator's shell, the service manager's credentials) stays behind.
+ * A name ending in '_' is a prefix.
+ */
+static const char *const inherited[] = {
+	"LANG", "LANGUAGE", "LC_", "TZ",
+	"APPHOST_SYSTEM_DRIVE", "APPHOST_SCHEMA_DIR", "APPHOST_PAM_SERVICE",
+	"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", NULL,
 };
 
 static bool named(const char *entry, const char *name, size_t n)
@@ -163,33 +189,48 @@ static bool named(const char *entry, const char *name, size_t n)
 	return strncmp(entry, name, n) == 0 && entry[n] == '=';
 }
 
-static bool keep(const char *entry, const char *const *set, size_t nset)
+static bool inherits(const char *entry, bool daemon_part)
 {
-	for (int i = 0; dropped[i]; i++)
-		if (named(entry, dropped[i], strlen(dropped[i])))
-			return false;
-	for (size_t i = 0; i < nset; i++) {
-		const char *eq = strchr(set[i], '=');
-		if (eq && named(entry, set[i], (size_t)(eq - set[i])))
-			return false;
+	if (daemon_part && named(entry, "JOURNAL_STREAM", 14))
+		return true;
+	for (int i = 0; inherited[i]; i++) {
+		size_t n = strlen(inherited[i]);
+		if (inherited[i][n - 1] == '_' ? strncmp(entry, inherited[i], n) == 0 &&
+							 strchr(entry, '=')
+					       : named(entry, inherited[i], n))
+			return true;
 	}
+	return false;
+}
+
+/* Not replaced by an entry of set (the last of a name wins). */
+static bool unset_by(const char *entry, const char *const *set, size_t nset)
+{
+	const char *eq = strchr(entry, '=');
+	size_t n = eq ? (size_t)(eq - entry) : strlen(entry);
+	for (size_t i = 0; i < nset; i++)
+		if (named(set[i], entry, n))
+			return false;
 	return true;
 }
 
-char **ad_env_build(const char *const *set, size_t n)
+char **ad_env_build(const char *const *set, size_t n, bool daemon_part)
 {
-	size_t count = 0;
+	size_t count = 1;
 	for (char **e = environ; e && *e; e++)
 		count++;
 	char **env = ah_calloc(count + n + 1, sizeof(*env));
 	if (!env)
 		return NULL;
 	size_t k = 0;
+	if (unset_by(SAFE_PATH, set, n) && !(env[k++] = ah_strdup(SAFE_PATH)))
+		goto oom;
 	for (char **e = environ; e && *e; e++)
-		if (keep(*e, set, n) && !(env[k++] = ah_strdup(*e)))
+		if (inherits(*e, daemon_part) && unset_by(*e, set, n) &&
+		    !(env[k++] = ah_strdup(*e)))
 			goto oom;
 	for (size_t i = 0; i < n; i++)
-		if (!(env[k++] = ah_strdup(set[i])))
+		if (unset_by(set[i], set + i + 1, n - i - 1) && !(env[k++] = ah_strdup(set[i])))
 			goto oom;
 	return env;
 oom:

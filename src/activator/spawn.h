@@ -3,7 +3,8 @@
  * session, the given descriptors moved to 3, 4, … and every other one
  * closed, stdin from /dev/null, signals back to their defaults, its own
  * network namespace with only loopback when creds->no_network, the
- * credentials dropped (common/creds.h), death with the parent — and exec.
+ * credentials dropped (common/creds.h), a session keyring of its own, death
+ * with the parent — and exec, with an environment built from scratch.
  * The program starts fresh: nothing of apphostd's memory crosses the exec,
  * and it never runs with apphostd's privileges unless asked (LocalSystem).
  */
@@ -12,6 +13,7 @@
 
 #include "common/creds.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -30,11 +32,15 @@ typedef struct ad_spawn {
  * at exec: a failed exec is reported here, not as an exit). */
 int ad_spawn_run(const ad_spawn *s, pid_t *pid);
 
-/* The environment of a child: apphostd's own without the variables that
- * describe apphostd's descriptors or its service manager, then `set`
- * ("NAME=value", replacing a variable of the same name). A NULL-terminated
+/* The environment of a child, built from scratch: PATH (a fixed, safe
+ * one), then what it may inherit of apphostd's own (the locale, TZ,
+ * APPHOST_SYSTEM_DRIVE, APPHOST_SCHEMA_DIR, APPHOST_PAM_SERVICE, the
+ * sanitizers' options; JOURNAL_STREAM too for a daemon_part, the router and
+ * the logon broker, which log to apphostd's stream), then `set`
+ * ("NAME=value", replacing a variable of the same name; the last of a name
+ * counts). Nothing else of apphostd's environment crosses. A NULL-terminated
  * heap array (ad_env_free), or NULL on out-of-memory. */
-char **ad_env_build(const char *const *set, size_t n);
+char **ad_env_build(const char *const *set, size_t n, bool daemon_part);
 void ad_env_free(char **env);
 
 #endif

@@ -48,7 +48,9 @@
  * group iis_iusrs for iisConfigurationKey when that group exists; fsync; then
  * link(2) to the final name, which fails rather than replace a key that
  * another process created meanwhile (that key is then used); then the folder
- * is fsynced. Keys are never overwritten. Decryption never creates a key.
+ * is fsynced. The keys folder is created 0711: a key is opened by its name,
+ * the folder cannot be listed. Keys are never overwritten. Decryption never
+ * creates a key.
  * Symbolic links are not followed. Key bytes and plaintexts are wiped with
  * OPENSSL_cleanse as soon as they are no longer needed and never logged.
  */
@@ -526,7 +528,10 @@ static int key_create(unsigned char key[AH__CRYPT_KEY_LEN], ah_config *cfg, cons
 		rc = AH_ENOMEM;
 		goto out;
 	}
-	if (mkdir(kf.dir, 0755) == 0) {
+	/* 0711: a worker opens the key its sections need (by name, through
+	 * iis_iusrs) but cannot list the folder */
+	if (mkdir(kf.dir, 0711) == 0) {
+		(void)chmod(kf.dir, 0711); /* whatever the umask */
 		fsync_dir(ah_config_dir(cfg));
 	} else if (errno != EEXIST) {
 		int e = errno;

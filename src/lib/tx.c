@@ -949,6 +949,15 @@ static int prepare(ah_tx *tx)
 	return 0;
 }
 
+/* The mode of a file the commit creates: web.config files are read by the
+ * workers (0644); applicationHost.config holds every pool's settings and
+ * secrets and is root's alone (0600). An existing file keeps its mode. */
+static unsigned new_file_mode(const ah_tx *tx, const tfile *f)
+{
+	const char *apphost = ah_config_apphost_path(tx->cfg);
+	return apphost && strcmp(f->path, apphost) == 0 ? 0600 : 0644;
+}
+
 int ah_tx_commit(ah_tx *tx)
 {
 	free_files(tx);
@@ -967,7 +976,7 @@ int ah_tx_commit(ah_tx *tx)
 	for (tfile *f = tx->files; f && rc == 0; f = f->next) {
 		if (!f->changed)
 			continue;
-		rc = ah_fs_write_atomic(f->path, f->out.ptr, f->out.len, 0644);
+		rc = ah_fs_write_atomic(f->path, f->out.ptr, f->out.len, new_file_mode(tx, f));
 		if (rc == 0 && !(tx->written[tx->nwritten++] = ah_arena_strdup(tx->arena, f->path)))
 			rc = AH_ENOMEM;
 	}

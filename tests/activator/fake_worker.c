@@ -7,7 +7,7 @@
  *
  *   fake_worker -ap POOL -h CONFIG [-v VERSION]
  *
- * FAKE_WORKER_READY_DELAY_MS (inherited from apphostd's environment) delays
+ * FAKE_WORKER_READY_DELAY_MS (one of the pool's environmentVariables) delays
  * READY, to test the queue of a pool whose worker is starting.
  *
  * Each connection is served by a child process. Keep-alive is honoured; a

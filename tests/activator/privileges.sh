@@ -80,12 +80,17 @@ LOG=$T/apphostd-nobody.log
 RUN2=$T/run-nobody
 mkdir -p "$RUN2"
 chown nobody "$RUN2"
+# apphostd as root made the configuration root's alone; this one must read it
+[ "$(stat -c %a "$CFG/applicationHost.config")" = 640 ] ||
+	fail "applicationHost.config is $(stat -c %a "$CFG/applicationHost.config") after apphostd as root"
+chown nobody "$CFG/applicationHost.config"
 setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
 	env APPHOST_SCHEMA_DIR="$SRC/schema" "$APPHOSTD" -f --config-dir "$CFG" --run-dir "$RUN2" \
 	--worker "$FAKE" --router "$ROUTER" >"$LOG" 2>&1 &
 DPID=$!
 eventually 10 grep -q "ready:" "$LOG" || fail "apphostd as nobody did not start"
 grep -q "apphostd is not running as root" "$LOG" || fail "no warning when not root"
+grep -q "LocalService pools keep their network access" "$LOG" || fail "the warning does not say LocalService keeps its network"
 expect 200 127.0.0.1 "$P" x.test / "pool=Alpha" "uid=$nob"
 rp=$(router_pid)
 [ "$(field "$rp" Uid)" = "$nob $nob $nob $nob" ] || fail "the router of a non-root apphostd"

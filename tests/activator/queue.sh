@@ -9,8 +9,12 @@ P=$(freeport)
 write_config "
     <system.applicationHost>
         <applicationPools>
-            <add name=\"Slow\" queueLength=\"10\" />
-            <add name=\"Stuck\"><processModel startupTimeLimit=\"00:00:01\" /></add>
+            <add name=\"Slow\" queueLength=\"10\">
+                <environmentVariables><add name=\"FAKE_WORKER_READY_DELAY_MS\" value=\"2500\" /></environmentVariables>
+            </add>
+            <add name=\"Stuck\"><processModel startupTimeLimit=\"00:00:01\" />
+                <environmentVariables><add name=\"FAKE_WORKER_READY_DELAY_MS\" value=\"2500\" /></environmentVariables>
+            </add>
         </applicationPools>
         <sites>
             <site name=\"Slow\" id=\"1\">
@@ -23,7 +27,6 @@ write_config "
             </site>
         </sites>
     </system.applicationHost>"
-export FAKE_WORKER_READY_DELAY_MS=2500
 start_daemon
 
 start=$(date +%s%N)

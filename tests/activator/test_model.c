@@ -3,7 +3,9 @@
  * model.c) and of pool identities (ident.c): timeSpan values, effective
  * application pools through applicationDefaults, the bindings served,
  * webLimits' header wait, and the dynamic uids of ApplicationPoolIdentity
- * pools (the hash, and collisions moved to the next free number).
+ * pools (the hash, and collisions moved to the next free number), a range
+ * with no free number (the pool refuses to start) and a registry that
+ * cannot be read (left as it is).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,11 +20,13 @@
 #include "util/fs.h"
 #include "util/str.h"
 
+#include <errno.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void test_timespan(void **state)
@@ -254,6 +258,80 @@ static void test_registry(void **state)
 	assert_int_equal(u2[0], ad_apppool_uid_hash(a));
 }
 
+/* Every number of the range taken (by the registry, for other pools): the
+ * pool gets none, and credentials that refuse to apply; nothing is added to
+ * the registry for it. */
+static void test_range_exhausted(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ah-registry.XXXXXX", path[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/apppool-ids", dir);
+	ah_buf b = AH_BUF_INIT;
+	for (unsigned id = AD_DYNAMIC_UID_MIN; id <= AD_DYNAMIC_UID_MAX; id++)
+		ah_buf_printf(&b, "u %u other%u\ng %u other%u\n", id, id, id, id);
+	assert_false(ah_buf_oom(&b));
+	assert_int_equal(ah_fs_write_atomic(path, b.ptr, b.len, 0644), 0);
+	ad_ident_registry(path);
+	ad_pool_def defs[2] = {{.name = "Late", .identity = AD_ID_APPPOOL, .manual_groups = true},
+			       {.name = "other61184", .identity = AD_ID_APPPOOL,
+				.manual_groups = true}};
+	ad_model m = {.pools = defs, .npools = 2};
+	uid_t uids[2];
+	gid_t gids[2];
+	ad_apppool_uids(&m, uids);
+	ad_pool_gids(&m, gids);
+	assert_int_equal(uids[0], 0);
+	assert_int_equal(gids[0], 0);
+	/* a registered pool keeps its number */
+	assert_int_equal(uids[1], AD_DYNAMIC_UID_MIN);
+	assert_int_equal(gids[1], AD_DYNAMIC_UID_MIN);
+	ad_creds c;
+	ad_pool_creds(&c, &defs[0], uids[0], gids[0], true);
+	assert_true(c.refuse);
+	assert_int_equal(ad_creds_apply(&c), -EPERM);
+	ad_pool_creds(&c, &defs[1], uids[1], gids[1], true);
+	assert_false(c.refuse);
+	assert_int_equal(c.uid, AD_DYNAMIC_UID_MIN);
+	/* a pool of another identity without a group of its own refuses too */
+	ad_pool_def sys = {.name = "Late", .identity = AD_ID_LOCALSYSTEM, .manual_groups = true};
+	ad_pool_creds(&c, &sys, 0, 0, true);
+	assert_true(c.refuse);
+	char *text;
+	size_t len;
+	assert_int_equal(ah_fs_read(&text, &len, NULL, path), 0);
+	assert_int_equal(len, b.len); /* nothing added for Late */
+	ah_free(text);
+	ah_buf_free(&b);
+	ad_ident_registry(NULL);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* A registry that exists but cannot be read (here a symbolic link to itself)
+ * is never replaced by one with only the new numbers. */
+static void test_registry_unreadable(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ah-registry.XXXXXX", path[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/apppool-ids", dir);
+	assert_int_equal(symlink("apppool-ids", path), 0);
+	ad_ident_registry(path);
+	ad_pool_def defs[1] = {{.name = "Fresh", .identity = AD_ID_APPPOOL}};
+	ad_model m = {.pools = defs, .npools = 1};
+	uid_t uids[1];
+	ad_apppool_uids(&m, uids);
+	/* the pool still gets its number for now */
+	assert_true(uids[0] >= AD_DYNAMIC_UID_MIN && uids[0] <= AD_DYNAMIC_UID_MAX);
+	struct stat st;
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	ad_ident_registry(NULL);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +339,8 @@ int main(void)
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_uids),
 		cmocka_unit_test(test_registry),
+		cmocka_unit_test(test_range_exhausted),
+		cmocka_unit_test(test_registry_unreadable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

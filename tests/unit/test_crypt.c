@@ -389,6 +389,13 @@ static void test_key_files(void **state)
 		assert_int_equal(st1.st_mode & 07777, 0600);
 	unsigned char k1[32], k2[32];
 	read_key(k1, "iisConfigurationKey");
+	/* the folder: keys are opened by name, never listed */
+	struct stat dst;
+	char dir[1024];
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = '\0';
+	assert_int_equal(lstat(dir, &dst), 0);
+	assert_int_equal(dst.st_mode & 07777, 0711);
 
 	/* the WAS key is root's alone */
 	char *w = enc("IISWASOnlyAesProvider", "two");

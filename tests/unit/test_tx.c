@@ -129,6 +129,45 @@ static void t_set_site_webconfig(void **state)
 	ah_tx_free(tx);
 }
 
+static unsigned mode_of(const char *rel)
+{
+	struct stat st;
+	assert_int_equal(stat(tu_path(rel), &st), 0);
+	return st.st_mode & 07777;
+}
+
+/* A new web.config is 0644 (the workers read it); a new applicationHost.config
+ * is 0600 (no worker may read it); an existing file keeps its mode. */
+static void t_new_file_modes(void **state)
+{
+	(void)state;
+	setup_tree("");
+	assert_int_equal(commit_one(set_db_enabled, "WebSite1"), 0);
+	assert_int_equal(mode_of("site1/web.config"), 0644);
+	/* the sections declared at the MACHINE level, applicationHost.config
+	 * missing: the commit creates it */
+	char machine[8192];
+	snprintf(machine, sizeof(machine), "%s</configuration>\n", APPHOST_HEAD);
+	tu_write("config/framework/machine.config", machine);
+	assert_int_equal(unlink(tu_path("config/applicationHost.config")), 0);
+	ah_config_free(cfg);
+	ah_config_opts o = {.config_dir = tu_path("config")};
+	assert_int_equal(ah_config_open(&cfg, &o), 0);
+	assert_int_equal(commit_one(set_db_enabled, "MACHINE/WEBROOT/APPHOST"), 0);
+	assert_int_equal(mode_of("config/applicationHost.config"), 0600);
+	assert_int_equal(chmod(tu_path("config/applicationHost.config"), 0640), 0);
+	ah_where w = {.path = "MACHINE/WEBROOT/APPHOST", .section = "system.webServer/directoryBrowse"};
+	ah_tx *tx;
+	assert_int_equal(ah_tx_begin(&tx, cfg), 0);
+	assert_int_equal(ah_tx_set(tx, &w, "enabled", "false"), 0);
+	int rc = ah_tx_commit(tx);
+	size_t written = ah_tx_written(tx);
+	ah_tx_free(tx);
+	assert_int_equal(rc, 0);
+	assert_int_equal(written, 1);
+	assert_int_equal(mode_of("config/applicationHost.config"), 0640);
+}
+
 static int set_db_commit_apphost(ah_tx *tx, void *arg)
 {
 	(void)arg;
@@ -325,6 +364,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(t_set_apphost, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_set_site_webconfig, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_new_file_modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_set_location, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_refused_writes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_delegation, setup, teardown),
