@@ -22,7 +22,10 @@
  *
  * As in IIS, start and stop change the running state only, never the
  * configuration: after apphostd restarts, sites and pools start as
- * serverAutoStart and autoStart say.
+ * serverAutoStart and autoStart say. A site's start and stop reach the
+ * router and every pool's routes file (pools.c): a worker gives a
+ * kept-alive request for a stopped site back to the router, which answers
+ * 503 as HTTP.sys does.
  */
 #include "daemon.h"
 #include "wpident.h"
@@ -147,6 +150,9 @@ static const char *site_verb(ad_daemon *d, const char *verb, const char *name)
 		return want == AD_STARTED ? E_RUNNING : E_NOT_STARTED;
 	s->state = want;
 	ad_router_site_state(d, s);
+	/* the workers' kept-alive connections follow the state (route.c) */
+	for (ad_pool *p = d->pools; p; p = p->next)
+		ad_pool_write_routes(d, p);
 	ad_log(AD_LOG_INFO, "site '%s' %s", ms->name, want == AD_STARTED ? "started" : "stopped");
 	return "OK";
 }

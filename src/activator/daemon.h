@@ -186,6 +186,7 @@ int ad_pool_recycle(ad_daemon *d, ad_pool *p);      /* appcmd recycle apppool */
 int ad_pool_recycle_why(ad_daemon *d, ad_pool *p, int why);
 void ad_pool_demand(ad_daemon *d, ad_pool *p);      /* the router has requests */
 int ad_pool_write_config(ad_daemon *d, ad_pool *p); /* the isolated file */
+int ad_pool_write_routes(ad_daemon *d, ad_pool *p); /* <pool>.routes */
 void ad_pool_retire(ad_daemon *d, ad_pool *p);      /* removed from the config */
 void ad_worker_event(ad_daemon *d, ad_worker *w, uint32_t events);
 void ad_worker_exited(ad_daemon *d, ad_worker *w, int status);

@@ -179,8 +179,12 @@ static void make_log_dirs(ad_daemon *d, ad_pool *p)
  * <pool>.routes beside the isolated file: what the router routes by, for
  * every site, so that the worker knows a kept-alive request for another
  * pool and gives its connection back (src/worker/route.c):
+ *   s <site id> <1: started, 0: stopped (appcmd stop site)>
  *   b <site id> <bindingInformation>
  *   a <site id> <1: the pool's application, 0: another's> <path>
+ * It is rewritten when a site is started or stopped (control.c): a
+ * kept-alive request for a stopped site goes back too, and the router
+ * answers it 503.
  */
 static void routes_path(ah_buf *path, const ad_pool *p)
 {
@@ -189,11 +193,13 @@ static void routes_path(ah_buf *path, const ad_pool *p)
 	ah_buf_printf(path, "%.*s.routes", n, p->config_path);
 }
 
-static int write_routes(ad_daemon *d, ad_pool *p)
+int ad_pool_write_routes(ad_daemon *d, ad_pool *p)
 {
 	ah_buf b = AH_BUF_INIT;
 	for (size_t i = 0; d->model && i < d->model->nsites; i++) {
 		const ad_site *s = &d->model->sites[i];
+		const ad_site_state *st = ad_site_find(d, s->id);
+		ah_buf_printf(&b, "s %u %d\n", (unsigned)s->id, st && st->state == AD_STARTED);
 		for (size_t k = 0; k < s->nbindings; k++)
 			ah_buf_printf(&b, "b %u %s\n", (unsigned)s->id, s->bindings[k].text);
 		for (size_t k = 0; k < s->napps; k++)
@@ -211,6 +217,9 @@ static int write_routes(ad_daemon *d, ad_pool *p)
 				    &file, &changed);
 	ah_buf_free(&b);
 	ah_buf_free(&path);
+	if (rc < 0)
+		ad_log(AD_LOG_WARN, "application pool '%s': cannot write its routes file",
+		       p->name);
 	return rc;
 }
 
@@ -251,9 +260,7 @@ int ad_pool_write_config(ad_daemon *d, ad_pool *p)
 		return rc;
 	}
 	make_log_dirs(d, p);
-	if (write_routes(d, p) < 0)
-		ad_log(AD_LOG_WARN, "application pool '%s': cannot write its routes file",
-		       p->name);
+	ad_pool_write_routes(d, p);
 	for (ad_worker *w = d->workers; changed && w; w = w->next)
 		if (serving(w, p) && w->ready)
 			send_worker(w, AD_W_CONFIG_CHANGED);

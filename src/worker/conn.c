@@ -322,7 +322,7 @@ int wk_conn_on_head(wk_conn *c)
 	} else {
 		wk_request_head(r);
 		if (r->give_back) {
-			c->give_back = true;
+			c->give_back = r->give_back;
 			return 1;
 		}
 	}
@@ -357,9 +357,9 @@ int wk_conn_on_head(wk_conn *c)
 }
 
 /*
- * The request whose head was just parsed belongs to another pool: the
- * connection goes back to the router with the bytes of that request and
- * whatever followed it, and the worker forgets it.
+ * The request whose head was just parsed belongs to another pool or to a
+ * stopped site: the connection goes back to the router with the bytes of
+ * that request and whatever followed it, and the worker forgets it.
  */
 static void give_back(wk_conn *c)
 {
@@ -372,7 +372,7 @@ static void give_back(wk_conn *c)
 	 * end the registration of the open socket with the loop */
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	if (wk_handoff_give_back(l, c->fd, &c->local, &c->peer, c->rbuf + c->head_start,
-	                         c->rlen - c->head_start) < 0 &&
+	                         c->rlen - c->head_start, c->give_back == WK_GIVE_ANEW) < 0 &&
 	    l->srv->verbose)
 		wk_log("cannot give a connection back to the router");
 	wk_conn_close(c);

@@ -176,7 +176,7 @@ static void put32(uint8_t *p, size_t v)
 }
 
 int wk_handoff_give_back(wk_loop *l, int fd, const wk_addr *local, const wk_addr *peer,
-                         const char *bytes, size_t len)
+                         const char *bytes, size_t len, bool again)
 {
 	char pa[80], la[80];
 	wk_addr_format(pa, sizeof(pa), peer);
@@ -186,7 +186,7 @@ int wk_handoff_give_back(wk_loop *l, int fd, const wk_addr *local, const wk_addr
 		return AH_EINVALID;
 	uint8_t *buf = l->handoff_buf;
 	buf[0] = 1;
-	buf[1] = l->stopping ? 4 : 0; /* AGAIN: the pool's next worker may take it */
+	buf[1] = l->stopping || again ? 4 : 0; /* AGAIN: the pool's (next) worker may take it */
 	put16(buf + 2, 1);            /* app path "/": the router routes again */
 	put32(buf + 4, 0);
 	put16(buf + 8, pl);

@@ -235,10 +235,8 @@ int wk_request_head(wk_req *r)
 	int rc = wk_request_check_head(r);
 	wk_conn *c = r->conn;
 	if (rc == WK_CONTINUE && c && c->handed && c->nreq > 0 &&
-	    wk_route_elsewhere(r->loop, &r->local, r->host, r->path)) {
-		r->give_back = true; /* another pool's: the connection goes back */
-		return 0;
-	}
+	    (r->give_back = wk_route_elsewhere(r->loop, &r->local, r->host, r->path)))
+		return 0; /* another pool's or a stopped site's: back to the router */
 	if (rc == WK_CONTINUE)
 		rc = map_request(r);
 	if (rc < 0) {

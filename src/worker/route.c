@@ -6,14 +6,18 @@
  * applications, so apphostd writes beside it (<pool>.routes, same folder,
  * same owner) what the router routes by, for every site:
  *
+ *   s <site id> <1 when the site is started, 0 when stopped>
  *   b <site id> <bindingInformation>
  *   a <site id> <1 when the application runs in this pool, else 0> <path>
  *
  * A request on a connection the router handed over, after its first one,
  * is routed as the router does (binding precedence, then the longest
- * application path); when it lands on another pool's application the
- * connection goes back to the router. The file is read again when it
- * changes (checked at most once a second). Without it nothing goes back.
+ * application path); when it lands on another pool's application, or on a
+ * stopped site (appcmd stop site: apphostd rewrites the file), the
+ * connection goes back to the router, which routes it on or answers 503.
+ * A site without an "s" line is started. The file is read again when it
+ * changes (checked at most once a second, so a stop reaches kept-alive
+ * connections within a second). Without it nothing goes back.
  */
 #include "worker/worker.h"
 
@@ -73,7 +77,7 @@ static wk_sites *parse_routes(char *text, size_t len)
 			char *line = p;
 			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 			p = nl ? nl + 1 : end;
-			if (n < 4 || (line[0] != 'a' && line[0] != 'b') || line[1] != ' ')
+			if (n < 4 || !strchr("abs", line[0]) || line[1] != ' ')
 				continue;
 			char buf[8192];
 			if (n >= sizeof(buf))
@@ -107,6 +111,11 @@ static wk_sites *parse_routes(char *text, size_t len)
 					b->site = site;
 					s->nbindings++;
 				}
+				continue;
+			}
+			if (buf[0] == 's') {
+				if ((rest[0] == '0' || rest[0] == '1') && !rest[1])
+					site->stopped = rest[0] == '0';
 				continue;
 			}
 			if ((rest[0] != '0' && rest[0] != '1') || rest[1] != ' ' || rest[2] != '/')
@@ -151,7 +160,7 @@ static void refresh(wk_loop *l)
 		return;
 	}
 	int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	if (l->routes && mt == l->routes_mtime)
+	if (l->routes && mt == l->routes_mtime && (uint64_t)st.st_ino == l->routes_ino)
 		return;
 	char *text = NULL;
 	size_t len = 0;
@@ -164,21 +173,27 @@ static void refresh(wk_loop *l)
 	wk_sites_free(l->routes);
 	l->routes = s;
 	l->routes_mtime = mt;
+	l->routes_ino = (uint64_t)st.st_ino;
 }
 
-bool wk_route_elsewhere(wk_loop *l, const wk_addr *local, const char *host, const char *path)
+enum wk_give wk_route_elsewhere(wk_loop *l, const wk_addr *local, const char *host,
+				const char *path)
 {
 	if (l->srv->handoff_fd < 0 || !l->srv->apphost_file)
-		return false;
+		return WK_GIVE_NONE;
 	refresh(l);
 	if (!l->routes)
-		return false;
+		return WK_GIVE_NONE;
 	const wk_site *site = wk_sites_find(l->routes, local, host);
 	if (!site)
-		return false; /* no site: the worker answers as the router would */
+		return WK_GIVE_NONE; /* no site: the worker answers as the router would */
+	/* the router answers 503, or, when the site was started again since
+	 * the file was read, hands the connection to this pool again */
+	if (site->stopped)
+		return WK_GIVE_ANEW;
 	wk_mapping m;
 	wk_site_map(&m, site, path);
-	return m.app && m.app->other_pool;
+	return m.app && m.app->other_pool ? WK_GIVE_POOL : WK_GIVE_NONE;
 }
 
 void wk_route_free(wk_loop *l)

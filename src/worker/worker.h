@@ -142,6 +142,7 @@ typedef struct wk_site {
 	size_t napps;
 	uint64_t conn_timeout_ms; /* limits/@connectionTimeout */
 	wk_logcfg log;
+	bool stopped; /* router mode, the routes file: appcmd stop site (route.c) */
 } wk_site;
 
 typedef struct wk_binding {
@@ -341,8 +342,15 @@ typedef struct wk_body_file {
 
 typedef struct wk_handler wk_handler;
 
+/* Why a kept-alive request goes back to the router (route.c). */
+enum wk_give {
+	WK_GIVE_NONE = 0,
+	WK_GIVE_POOL, /* another pool's application */
+	WK_GIVE_ANEW, /* a stopped site: the router routes anew, this pool included */
+};
+
 struct wk_req {
-	bool give_back; /* another pool's request: the connection goes back */
+	enum wk_give give_back; /* the connection goes back to the router */
 	wk_conn *conn;
 	wk_loop *loop;
 	ah_arena *arena;
@@ -587,6 +595,7 @@ struct wk_loop {
 	wk_sites *routes;  /* router mode: every pool's sites (route.c) */
 	char *routes_path;
 	int64_t routes_mtime;
+	uint64_t routes_ino; /* with the time: apphostd replaces the file */
 	uint64_t routes_checked;
 	bool stopping;
 	uint64_t stop_deadline;
@@ -670,7 +679,7 @@ struct wk_conn {
 	bool early;        /* respond before the body is read, then close */
 	bool close_after;  /* close once the current response is sent */
 	bool handed;       /* handed over by the router */
-	bool give_back;    /* the request being parsed goes back to the router */
+	enum wk_give give_back; /* the request being parsed goes back to the router */
 	bool in_request;   /* counted in the statistics as in progress */
 	unsigned nreq;     /* requests begun on the connection */
 	uint64_t deadline; /* monotonic ms */
@@ -694,14 +703,16 @@ size_t wk_handoff_max(void);
 void wk_handoff_read(wk_loop *l);
 /* The handoff channel has ended: a stopping loop waits for nothing more. */
 bool wk_handoff_done(void);
-/* Router mode (route.c): a request on local with Host host (lower case, no
- * port) and URL path path routes to another pool's application. */
-bool wk_route_elsewhere(wk_loop *l, const wk_addr *local, const char *host, const char *path);
+/* Router mode (route.c): whether a request on local with Host host (lower
+ * case, no port) and URL path path goes back to the router: it routes to
+ * another pool's application, or to a stopped site (the router answers). */
+enum wk_give wk_route_elsewhere(wk_loop *l, const wk_addr *local, const char *host,
+				const char *path);
 void wk_route_free(wk_loop *l);
 /* Give connection fd back to the router with the bytes of its request
- * (handoff.c). */
+ * (handoff.c); again: the router may route it to this pool again. */
 int wk_handoff_give_back(wk_loop *l, int fd, const wk_addr *local, const wk_addr *peer,
-                         const char *bytes, size_t len);
+                         const char *bytes, size_t len, bool again);
 /* Stop waiting on the handoff channel. */
 void wk_loop_forget_handoff(wk_loop *l);
 /* The worker channel: send a message type; read one (0: none waiting,

@@ -7,8 +7,11 @@
  *   actool raw ADDR PORT [SECONDS]        sends stdin as is, prints what comes
  *                                         back until the server closes; then
  *                                         "closed after N s" on stderr
- *   actool keepalive ADDR PORT HOST1 HOST2 PATH
- *                                         two requests on one connection
+ *   actool keepalive ADDR PORT HOST1 HOST2 PATH [FILE]
+ *                                         two requests on one connection; with
+ *                                         FILE, the second once FILE exists
+ *                                         (the first response is printed
+ *                                         before: the caller acts in between)
  *   actool ctl SOCKET LINE                one control request; prints the answer
  *   actool freeport                       a free TCP port (see cmd_freeport)
  *   actool wait ADDR PORT SECONDS         waits until the port accepts
@@ -140,7 +143,7 @@ static int one_response(int fd)
 	return 0;
 }
 
-static int cmd_keepalive(char **a)
+static int cmd_keepalive(char **a, int argc)
 {
 	int fd = dial(a[0], a[1]);
 	if (fd < 0)
@@ -149,6 +152,17 @@ static int cmd_keepalive(char **a)
 	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", a[4], a[2]);
 	if (send_all(fd, req, (size_t)n) < 0 || one_response(fd) < 0)
 		return 1;
+	if (argc > 5) {
+		fflush(stdout);
+		double start = now();
+		while (access(a[5], F_OK) < 0) {
+			if (now() - start > 30) {
+				fprintf(stderr, "%s did not appear\n", a[5]);
+				return 1;
+			}
+			usleep(20000);
+		}
+	}
 	n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
 		     a[4], a[3]);
 	if (send_all(fd, req, (size_t)n) < 0)
@@ -280,7 +294,7 @@ int main(int argc, char **argv)
 	if (argc >= 4 && strcmp(argv[1], "raw") == 0)
 		return cmd_raw(argv + 2, argc - 2);
 	if (argc >= 7 && strcmp(argv[1], "keepalive") == 0)
-		return cmd_keepalive(argv + 2);
+		return cmd_keepalive(argv + 2, argc - 2);
 	if (argc >= 4 && strcmp(argv[1], "ctl") == 0)
 		return cmd_ctl(argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "freeport") == 0)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # apphostd with the real worker (apphost-worker), through the handoff: two
 # sites in two pools on one port, told apart by host; an unknown host; a
+# site stopped under a kept-alive connection; a
 # pool stopped and started; a binding added on a new port without a
 # restart; the W3C log folders (siteDefaults' directory with %SystemDrive%,
 # a site's own), made by apphostd for the pool's group; what each worker
@@ -138,6 +139,52 @@ printf '%s' "$out" | grep -q "hello from a$" || fail "pipelined, first: $out"
 printf '%s' "$out" | grep -q "hello from a's /api" || fail "pipelined, second: $out"
 printf '%s' "$out" | grep -q "503" && fail "pipelined: a 503: $out"
 pass "a pipelined request for another pool's application of the same site goes there too"
+
+# A site stopped while a worker holds one of its kept-alive connections: the
+# next request on it goes back to the router, which answers what HTTP.sys
+# answers for a stopped site (no other binding matches here): 404, "The
+# requested resource is not found." (docs/apphostd.md, Routing); after START
+# SITE it is served again. The worker
+# reads its routes file at most once a second (src/worker/route.c), so the
+# second request is sent a little over a second after apphostd rewrote it.
+ROUTES=$RUN/apppools/PoolA/PoolA.routes
+ka_hold() { # ka_hold HOST: first request now, the second once $T/go exists
+	rm -f "$T/go" "$T/ka.out"
+	"$ACTOOL" keepalive 127.0.0.1 "$P" "$1" "$1" /hello.txt "$T/go" >"$T/ka.out" 2>&1 &
+	ka_pid=$!
+}
+ka_first() { grep -q "^HTTP/1.1 200" "$T/ka.out" && grep -q "hello from" "$T/ka.out"; }
+ka_second() { # ka_second: sets out to the second response, once the first was read
+	eventually 10 ka_first || fail "keep-alive, first: $(cat "$T/ka.out")"
+	touch "$T/go"
+	wait "$ka_pid" || fail "keep-alive: $(cat "$T/ka.out")"
+	out=$(sed -n '/^----\r\?$/,$p' "$T/ka.out")
+}
+routes_say() { grep -qx "s $1" "$ROUTES"; }
+ka_hold a.test
+eventually 10 ka_first || fail "keep-alive, first: $(cat "$T/ka.out")"
+[ "$(ctl STOP SITE A)" = "OK" ] || fail "STOP SITE A"
+eventually 5 routes_say "1 0" || fail "the routes file does not say site 1 is stopped: $(cat "$ROUTES")"
+routes_say "2 1" || fail "the routes file does not say site 2 is started: $(cat "$ROUTES")"
+sleep 1.2
+ka_second
+printf '%s' "$out" | grep -q "^HTTP/1.1 404 Not Found" &&
+	printf '%s' "$out" | grep -q "The requested resource is not found" ||
+	fail "keep-alive after STOP SITE: not the stopped site's 404: $(cat "$T/ka.out")"
+printf '%s' "$out" | grep -q "hello from" && fail "keep-alive after STOP SITE: served: $out"
+ka_hold b.test
+sleep 1.2
+ka_second
+printf '%s' "$out" | grep -q "hello from b" || fail "keep-alive on a started site, second: $out"
+expect 404 127.0.0.1 "$P" a.test /hello.txt "The requested resource is not found."
+[ "$(ctl START SITE A)" = "OK" ] || fail "START SITE A"
+eventually 5 routes_say "1 1" || fail "the routes file does not say site 1 is started: $(cat "$ROUTES")"
+ka_hold a.test
+sleep 1.2
+ka_second
+printf '%s' "$out" | grep -q "^HTTP/1.1 200" && printf '%s' "$out" | grep -q "hello from a" ||
+	fail "keep-alive after START SITE, second: $out"
+pass "a kept-alive request for a site stopped meanwhile gets the router's 404; served again once started"
 
 [ "$(ctl STOP APPPOOL PoolA)" = "OK" ] || fail "STOP APPPOOL"
 expect 503 127.0.0.1 "$P" a.test /hello.txt

@@ -60,7 +60,8 @@
  *   0  u8  version = 1
  *   1  u8  flags: bit0 TLS (later), bit1 the client is local (loopback),
  *              bit2 AGAIN (worker -> router: given back by a stopping
- *              worker between requests; it may route to the same pool)
+ *              worker between requests, or for a stopped site; it may
+ *              route to the same pool)
  *   2  u16 app path length
  *   4  u32 site id
  *   8  u16 peer address length      ("127.0.0.1:51234", "[::1]:51234")
@@ -112,7 +113,7 @@ enum ad_wmsg {
 #define AD_HANDOFF_MAX (AD_HANDOFF_HDR + 3 * 4096 + AD_HANDOFF_HEAD_MAX)
 #define AD_HANDOFF_TLS 0x01
 #define AD_HANDOFF_LOCAL 0x02
-#define AD_HANDOFF_AGAIN 0x04 /* given back by a stopping worker: route anew */
+#define AD_HANDOFF_AGAIN 0x04 /* stopping worker or stopped site: route anew */
 
 /* A message being built. Fields that do not fit set `bad`. */
 typedef struct ad_msg {
