@@ -124,7 +124,7 @@ typedef struct ad_daemon {
 	char *src;             /* applicationHost.config's text while a change is applied */
 	size_t src_len;
 	uint64_t now_ms;
-	uint32_t idle_minute_ms; /* 60000; APPHOSTD_IDLE_MINUTE_MS for tests */
+	uint32_t minute_ms; /* 60000; APPHOSTD_MINUTE_MS for tests (pools.c) */
 	bool stopping;
 	struct { /* the logon broker (broker.c), as root only */
 		bool on;

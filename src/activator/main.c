@@ -148,13 +148,14 @@ static int parse_args(ad_daemon *d, int argc, char **argv)
 		d->run_dir = env && *env ? env : "/run/apphost";
 	d->router_path = find_program(d->router_path, "APPHOST_ROUTER", "apphost-router");
 	d->worker_path = find_program(d->worker_path, "APPHOST_WORKER", "apphost-worker");
-	/* tests: idleTimeout counts in minutes (its schema's granularity); this
-	 * makes its minute shorter (docs/apphostd.md, "Lifecycle") */
+	/* tests: idleTimeout and periodicRestart/@time count in minutes (their
+	 * schema's granularity); this makes their minute shorter
+	 * (docs/apphostd.md, "Lifecycle") */
 	uint64_t minute;
-	env = getenv("APPHOSTD_IDLE_MINUTE_MS");
-	d->idle_minute_ms = env && ah_parse_u64(env, &minute) && minute >= 100 && minute <= 60000
-				    ? (uint32_t)minute
-				    : 60000;
+	env = getenv("APPHOSTD_MINUTE_MS");
+	d->minute_ms = env && ah_parse_u64(env, &minute) && minute >= 100 && minute <= 60000
+			       ? (uint32_t)minute
+			       : 60000;
 	if (!d->router_path) {
 		fprintf(stderr, "apphostd: apphost-router not found (--router PATH)\n");
 		return -1;

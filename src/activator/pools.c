@@ -656,7 +656,14 @@ static void untrusted(ad_daemon *d, ad_worker *w)
 /* idleTimeout in ms; its minutes may be shorter for tests. */
 static uint64_t idle_limit(const ad_daemon *d, const ad_pool_def *def)
 {
-	return (uint64_t)def->idle_ms * d->idle_minute_ms / 60000;
+	return (uint64_t)def->idle_ms * d->minute_ms / 60000;
+}
+
+/* periodicRestart/@time in ms (at most 300 days: the schema); its minutes
+ * too. */
+static uint64_t restart_time(const ad_daemon *d, const ad_pool_def *def)
+{
+	return def->restart_time_ms * d->minute_ms / 60000;
 }
 
 /* The idle time in IIS's unit (minutes), as the event prints it. */
@@ -959,7 +966,7 @@ static void worker_tick(ad_daemon *d, ad_worker *w)
 		}
 	}
 	if (!w->recycling && def->restart_time_ms &&
-	    d->now_ms - w->started_ms >= def->restart_time_ms)
+	    d->now_ms - w->started_ms >= restart_time(d, def))
 		recycle_one(d, p, w, AD_RECYCLE_TIME);
 	if (w->recycling)
 		recycle_fill(d, p);

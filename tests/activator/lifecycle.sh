@@ -5,7 +5,8 @@
 # (event 5002, 503) while another pool serves, and appcmd start bringing it
 # back; a hung (SIGSTOPped) worker replaced after pingResponseTime (5010);
 # the idle timeout (5186) and a new worker on the next request; the request
-# limit of periodicRestart (5075); its memory and privateMemory limits (5077,
+# limit of periodicRestart (5075); its time limit (5074) under load with no
+# failed request; its memory and privateMemory limits (5077,
 # 5117; a recycle without its flag in logEventOnRecycle logs nothing); overlapped recycles under wrk load with no
 # failed request; a web garden (maxProcesses=2) whose two workers both get
 # connections. Arguments: lib.sh's, apphost-worker, appcmd.
@@ -20,8 +21,8 @@ chmod -R a+rX "$T/www"
 site() { # site ID POOL HOST
 	echo "<site name=\"S$1\" id=\"$1\"><application path=\"/\" applicationPool=\"$2\"><virtualDirectory path=\"/\" physicalPath=\"$T/www\" /></application><bindings><binding protocol=\"http\" bindingInformation=\"*:$P:$3\" /></bindings></site>"
 }
-# idleTimeout has a granularity of 60 s (the schema); a minute of it lasts
-# 2 s here (APPHOSTD_IDLE_MINUTE_MS, for tests).
+# idleTimeout and periodicRestart/@time have a granularity of 60 s (the
+# schema); a minute of them lasts 2 s here (APPHOSTD_MINUTE_MS, for tests).
 write_config "
     <system.applicationHost>
         <applicationPools>
@@ -53,6 +54,9 @@ write_config "
             <add name=\"Garden\">
                 <processModel maxProcesses=\"2\" />
             </add>
+            <add name=\"Time\">
+                <recycling><periodicRestart time=\"00:01:00\" /></recycling>
+            </add>
         </applicationPools>
         <sites>
             $(site 1 Envy env.test)
@@ -64,10 +68,11 @@ write_config "
             $(site 7 Garden garden.test)
             $(site 8 Virt virt.test)
             $(site 9 Priv priv.test)
+            $(site 10 Time time.test)
         </sites>
     </system.applicationHost>
 $(webserver_defaults)"
-export APPHOSTD_IDLE_MINUTE_MS=2000
+export APPHOSTD_MINUTE_MS=2000
 start_daemon
 
 appcmd() {
@@ -155,6 +160,34 @@ eventually 10 sh -c "! kill -0 $first" || fail "the recycled worker did not exit
 expect 200 127.0.0.1 "$P" req.test /hello.txt hello
 pass "the request limit recycles the worker (5075)"
 
+# ---- periodicRestart time="00:01:00": 2 s here, so the worker is recycled
+# (5074) 2 s after it started, and so is each next one; overlapped, under
+# load: no request fails
+if ! command -v wrk >/dev/null; then
+	fail "wrk is missing (scripts/install-deps.sh installs it)"
+fi
+ms() { echo $(($(date +%s%N) / 1000000)); }
+t0=$(ms)
+expect 200 127.0.0.1 "$P" time.test /hello.txt hello
+first=$(worker_pid Time)
+[ -n "$first" ] || fail "no worker for Time"
+wrk -t1 -c4 -d5s -H "Host: time.test" "http://127.0.0.1:$P/hello.txt" >"$T/wrk-time.out" 2>&1 &
+WRK=$!
+eventually 10 logged "event 5074: A worker process with process id of '$first' serving application pool 'Time' has requested a recycle because the worker process reached its allowed processing time limit." ||
+	fail "no event 5074 for $first"
+[ $(($(ms) - t0)) -ge 2000 ] || fail "5074 came $(($(ms) - t0)) ms after the first request, before the worker's 2 s"
+eventually 10 sh -c "! kill -0 $first" || fail "the recycled worker $first did not exit"
+wait "$WRK" || fail "wrk failed: $(cat "$T/wrk-time.out")"
+grep -q "requests in" "$T/wrk-time.out" || fail "wrk: $(cat "$T/wrk-time.out")"
+grep -q "Non-2xx" "$T/wrk-time.out" && fail "failed requests during recycles: $(cat "$T/wrk-time.out")"
+grep -q "Socket errors" "$T/wrk-time.out" && fail "socket errors during recycles: $(cat "$T/wrk-time.out")"
+[ "$(count "event 5074: A worker process with process id of ")" -ge 2 ] ||
+	fail "the next worker was not recycled in its turn: $(grep 5074 "$LOG")"
+new_pid Time "$first" || fail "no new worker for Time"
+expect 200 127.0.0.1 "$P" time.test /hello.txt hello
+appcmd stop apppool Time >/dev/null
+pass "periodicRestart time recycles each worker when it reached its time (5074), no request failed: $(grep -o '[0-9]* requests in' "$T/wrk-time.out")"
+
 # ---- periodicRestart memory="1" and privateMemory="1" (KB): every worker is above
 for pool in Virt Priv; do
 	host=$(echo "$pool" | tr A-Z a-z).test
@@ -175,9 +208,6 @@ expect 200 127.0.0.1 "$P" priv.test /hello.txt hello
 pass "memory and privateMemory recycle the worker (5077, 5117); events only with their flag"
 
 # ---- overlapped recycles under load: no request lost
-if ! command -v wrk >/dev/null; then
-	fail "wrk is missing (scripts/install-deps.sh installs it)"
-fi
 expect 200 127.0.0.1 "$P" load.test /hello.txt hello
 before=$(worker_pid Load)
 wrk -t2 -c16 -d5s -H "Host: load.test" "http://127.0.0.1:$P/hello.txt" >"$T/wrk.out" 2>&1 &
