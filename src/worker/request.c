@@ -177,7 +177,13 @@ static int map_request(wk_req *r)
 		config_error(r, &sites->err);
 		return WK_FINISHED;
 	}
-	r->site = wk_sites_find(sites, &r->local, r->host);
+	/* as the router routes: a stopped site's bindings take no part (a
+	 * request it gave to a lower-ranked binding's site of this pool); when
+	 * only stopped sites match, the router has just handed it over before
+	 * the stop reached the routes file: served */
+	r->site = wk_sites_find_started(sites, &r->local, r->host, wk_route_states(r->loop));
+	if (!r->site)
+		r->site = wk_sites_find(sites, &r->local, r->host);
 	if (!r->site) {
 		httpsys_error(r, 400, "Bad Request - Invalid Hostname",
 		              "The request hostname is invalid.");

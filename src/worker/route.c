@@ -176,13 +176,18 @@ static void refresh(wk_loop *l)
 	l->routes_ino = (uint64_t)st.st_ino;
 }
 
+const wk_sites *wk_route_states(wk_loop *l)
+{
+	if (l->srv->handoff_fd < 0 || !l->srv->apphost_file)
+		return NULL;
+	refresh(l);
+	return l->routes;
+}
+
 enum wk_give wk_route_elsewhere(wk_loop *l, const wk_addr *local, const char *host,
 				const char *path)
 {
-	if (l->srv->handoff_fd < 0 || !l->srv->apphost_file)
-		return WK_GIVE_NONE;
-	refresh(l);
-	if (!l->routes)
+	if (!wk_route_states(l))
 		return WK_GIVE_NONE;
 	const wk_site *site = wk_sites_find(l->routes, local, host);
 	if (!site)

@@ -293,7 +293,21 @@ void wk_sites_free(wk_sites *s)
 
 /* ---- selection ------------------------------------------------------------------- */
 
+static bool stopped_in(const wk_sites *states, unsigned id)
+{
+	for (size_t i = 0; states && i < states->nsites; i++)
+		if (states->sites[i].id == id)
+			return states->sites[i].stopped;
+	return false;
+}
+
 const wk_site *wk_sites_find(const wk_sites *s, const wk_addr *local, const char *host)
+{
+	return wk_sites_find_started(s, local, host, NULL);
+}
+
+const wk_site *wk_sites_find_started(const wk_sites *s, const wk_addr *local, const char *host,
+				     const wk_sites *states)
 {
 	const wk_site *best = NULL;
 	int best_rank = 0;
@@ -311,7 +325,7 @@ const wk_site *wk_sites_find(const wk_sites *s, const wk_addr *local, const char
 		} else {
 			rank = b->any_ip ? 1 : 2;
 		}
-		if (rank > best_rank) {
+		if (rank > best_rank && !stopped_in(states, b->site->id)) {
 			best_rank = rank;
 			best = b->site;
 		}

@@ -180,6 +180,10 @@ int wk_binding_parse(wk_binding *b, ah_arena *a, const char *info);
 /* The site for a request on local address `local` with Host `host` (lower
  * case, no port; "" when absent), by HTTP.sys precedence; NULL when none. */
 const wk_site *wk_sites_find(const wk_sites *s, const wk_addr *local, const char *host);
+/* The same without the sites that states (router mode: the routes file;
+ * NULL: none) says are stopped, as the router routes (docs/server.md). */
+const wk_site *wk_sites_find_started(const wk_sites *s, const wk_addr *local, const char *host,
+				     const wk_sites *states);
 /* Application (longest path) and virtual directory (longest path) of path. */
 void wk_site_map(wk_mapping *out, const wk_site *site, const char *path);
 /* True when some binding of any site uses port. */
@@ -708,6 +712,9 @@ bool wk_handoff_done(void);
  * another pool's application, or to a stopped site (the router answers). */
 enum wk_give wk_route_elsewhere(wk_loop *l, const wk_addr *local, const char *host,
 				const char *path);
+/* Router mode: the routes file's sites (read again when it changed); NULL
+ * outside router mode or without the file. */
+const wk_sites *wk_route_states(wk_loop *l);
 void wk_route_free(wk_loop *l);
 /* Give connection fd back to the router with the bytes of its request
  * (handoff.c); again: the router may route it to this pool again. */

@@ -142,8 +142,10 @@ static void test_addr(void **state)
 static void test_binding_precedence(void **state)
 {
 	(void)state;
-	wk_site sites[4] = {
-	    {.name = "wild"}, {.name = "ipbound"}, {.name = "anyhost"}, {.name = "exact"}};
+	wk_site sites[4] = {{.name = "wild", .id = 1},
+			    {.name = "ipbound", .id = 2},
+			    {.name = "anyhost", .id = 3},
+			    {.name = "exact", .id = 4}};
 	wk_binding bind[5];
 	memset(bind, 0, sizeof(bind));
 	bind[0] = (wk_binding){.site = &sites[0], .any_ip = true, .host = ""};
@@ -164,6 +166,17 @@ static void test_binding_precedence(void **state)
 	assert_string_equal(wk_sites_find(&s, &local, "x.test")->name, "ipbound");
 	assert_string_equal(wk_sites_find(&s, &other, "x.test")->name, "wild");
 	assert_string_equal(wk_sites_find(&s, &other, "other.test")->name, "wild");
+	/* router mode: a stopped site's bindings take no part (the routes
+	 * file's states, by site id); the next binding in precedence wins */
+	wk_site st[3] = {{.id = 4, .stopped = true}, {.id = 3, .stopped = true}, {.id = 2}};
+	wk_sites states = {.sites = st, .nsites = 3};
+	assert_string_equal(wk_sites_find_started(&s, &local, "h.test", &states)->name, "ipbound");
+	assert_string_equal(wk_sites_find_started(&s, &other, "h.test", &states)->name, "wild");
+	st[2].stopped = true;
+	assert_string_equal(wk_sites_find_started(&s, &local, "h.test", &states)->name, "wild");
+	st[0].stopped = false;
+	assert_string_equal(wk_sites_find_started(&s, &local, "h.test", &states)->name, "exact");
+	assert_string_equal(wk_sites_find_started(&s, &local, "h.test", NULL)->name, "exact");
 	other.port = 81;
 	assert_null(wk_sites_find(&s, &other, "h.test"));
 }
