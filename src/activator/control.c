@@ -25,7 +25,7 @@
  * serverAutoStart and autoStart say. A site's start and stop reach the
  * router and every pool's routes file (pools.c): a worker gives a
  * kept-alive request for a stopped site back to the router, which answers
- * 503 as HTTP.sys does.
+ * it as HTTP.sys does (404 when no started site's binding matches).
  */
 #include "daemon.h"
 #include "wpident.h"
@@ -152,7 +152,11 @@ static const char *site_verb(ad_daemon *d, const char *verb, const char *name)
 	ad_router_site_state(d, s);
 	/* the workers' kept-alive connections follow the state (route.c) */
 	for (ad_pool *p = d->pools; p; p = p->next)
-		ad_pool_write_routes(d, p);
+		if (ad_pool_write_routes(d, p) < 0)
+			ad_log(AD_LOG_WARN, "site '%s': the routes file of application pool "
+					    "'%s' cannot be rewritten; its worker may serve the "
+					    "site's kept-alive connections still",
+			       ms->name, p->name);
 	ad_log(AD_LOG_INFO, "site '%s' %s", ms->name, want == AD_STARTED ? "started" : "stopped");
 	return "OK";
 }

@@ -184,7 +184,7 @@ static void make_log_dirs(ad_daemon *d, ad_pool *p)
  *   a <site id> <1: the pool's application, 0: another's> <path>
  * It is rewritten when a site is started or stopped (control.c): a
  * kept-alive request for a stopped site goes back too, and the router
- * answers it 503.
+ * answers it as any request for a stopped site.
  */
 static void routes_path(ah_buf *path, const ad_pool *p)
 {
@@ -193,7 +193,7 @@ static void routes_path(ah_buf *path, const ad_pool *p)
 	ah_buf_printf(path, "%.*s.routes", n, p->config_path);
 }
 
-int ad_pool_write_routes(ad_daemon *d, ad_pool *p)
+static int write_routes(ad_daemon *d, ad_pool *p)
 {
 	ah_buf b = AH_BUF_INIT;
 	for (size_t i = 0; d->model && i < d->model->nsites; i++) {
@@ -217,10 +217,12 @@ int ad_pool_write_routes(ad_daemon *d, ad_pool *p)
 				    &file, &changed);
 	ah_buf_free(&b);
 	ah_buf_free(&path);
-	if (rc < 0)
-		ad_log(AD_LOG_WARN, "application pool '%s': cannot write its routes file",
-		       p->name);
 	return rc;
+}
+
+int ad_pool_write_routes(ad_daemon *d, ad_pool *p)
+{
+	return write_routes(d, p);
 }
 
 int ad_pool_write_config(ad_daemon *d, ad_pool *p)
@@ -260,7 +262,9 @@ int ad_pool_write_config(ad_daemon *d, ad_pool *p)
 		return rc;
 	}
 	make_log_dirs(d, p);
-	ad_pool_write_routes(d, p);
+	if (write_routes(d, p) < 0)
+		ad_log(AD_LOG_WARN, "application pool '%s': cannot write its routes file",
+		       p->name);
 	for (ad_worker *w = d->workers; changed && w; w = w->next)
 		if (serving(w, p) && w->ready)
 			send_worker(w, AD_W_CONFIG_CHANGED);
