@@ -1,6 +1,7 @@
 /*
  * Router mode: which requests of a kept-alive connection belong to another
- * application pool (docs/server.md, "Connection handoff message").
+ * application pool or to a stopped site (docs/server.md, "Connection
+ * handoff message").
  *
  * The pool's isolated configuration holds only its own sites and
  * applications, so apphostd writes beside it (<pool>.routes, same folder,
@@ -14,10 +15,11 @@
  * is routed as the router does (binding precedence, then the longest
  * application path); when it lands on another pool's application, or on a
  * stopped site (appcmd stop site: apphostd rewrites the file), the
- * connection goes back to the router, which routes it on or answers 503.
+ * connection goes back to the router, which routes it on or answers it.
  * A site without an "s" line is started. The file is read again when it
  * changes (checked at most once a second, so a stop reaches kept-alive
- * connections within a second). Without it nothing goes back.
+ * connections within a second). Without it nothing goes back. The
+ * worker's own site lookup leaves the stopped sites out too (request.c).
  */
 #include "worker/worker.h"
 
@@ -192,8 +194,9 @@ enum wk_give wk_route_elsewhere(wk_loop *l, const wk_addr *local, const char *ho
 	const wk_site *site = wk_sites_find(l->routes, local, host);
 	if (!site)
 		return WK_GIVE_NONE; /* no site: the worker answers as the router would */
-	/* the router answers 503, or, when the site was started again since
-	 * the file was read, hands the connection to this pool again */
+	/* the router routes it as HTTP.sys does without the stopped site's
+	 * bindings (404 when no other matches), to this pool again too: the
+	 * site may have been started since the file was read */
 	if (site->stopped)
 		return WK_GIVE_ANEW;
 	wk_mapping m;
