@@ -9,6 +9,7 @@ pkgs=(build-essential cmake pkg-config clang libexpat1-dev libssl-dev libcmocka-
 pkgs+=(node-llhttp curl) # apphost-worker: llhttp's C sources; curl for its tests
 pkgs+=(iproute2 util-linux) # activator/identities: ip and nsenter look into a worker's network
 pkgs+=(wrk) # tests/activator/lifecycle.sh: recycles under load (ss comes with iproute2)
+pkgs+=(acl) # tests/activator/real_worker.sh: getfacl reads the ACLs of a site's log folder
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(nginx-light apache2 hyperfine)
 fi

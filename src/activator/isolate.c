@@ -8,6 +8,7 @@
  */
 #include "isolate.h"
 
+#include "logacl.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/fs.h"
@@ -427,7 +428,8 @@ static const char *unsafe_parent(int fd)
 	return NULL;
 }
 
-int ad_isolate_log_dir(const char **why, const char *dir, const ah_fs_perm *perm, bool if_missing)
+int ad_isolate_log_dir(const char **why, const char *dir, const ah_fs_perm *perm, bool if_missing,
+		       const gid_t *gids, size_t ngids)
 {
 	*why = NULL;
 	char *copy = ah_strdup(dir);
@@ -471,6 +473,10 @@ int ad_isolate_log_dir(const char **why, const char *dir, const ah_fs_perm *perm
 		*why = errno == ELOOP || errno == ENOTDIR ? "it is not a folder" : strerror(errno);
 	else if ((rc = set_dir_perm(fd, perm)) < 0)
 		*why = strerror(errno);
+	else if (perm->set_owner && ad_logacl_set(fd, perm->gid, gids, ngids) < 0) {
+		rc = errno == EOPNOTSUPP ? 2 : errno == ENOMEM ? AH_ENOMEM : AH_EIO;
+		*why = strerror(errno);
+	}
 out:
 	if (fd >= 0)
 		close(fd);

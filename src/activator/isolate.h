@@ -67,10 +67,14 @@ int ad_isolate_dir(const char *dir, const ah_fs_perm *perm);
  * following a link. With perm->set_owner (root), it is refused when its
  * parent folder is not root's or is writable by another user or a group
  * other than root's, and when it is a symbolic link: such a user could make
- * root hand any folder over. With if_missing, an existing dir is left as it
- * is (returns 1). Returns 0, 1, AH_EINVALID or AH_EIO (*why, a static text,
- * says why), AH_ENOMEM.
+ * root hand any folder over. As root it also gets the ACLs of logacl.h
+ * naming gids[0..ngids), the groups of every pool serving the site (none
+ * when perm->gid is the only one). With if_missing, an existing dir is left
+ * as it is (returns 1). Returns 0, 1, 2 (made, but the file system has no
+ * ACLs: the mode alone applies; *why says so), AH_EINVALID or AH_EIO (*why,
+ * a static text, says why), AH_ENOMEM.
  */
-int ad_isolate_log_dir(const char **why, const char *dir, const ah_fs_perm *perm, bool if_missing);
+int ad_isolate_log_dir(const char **why, const char *dir, const ah_fs_perm *perm, bool if_missing,
+		       const gid_t *gids, size_t ngids);
 
 #endif

@@ -154,11 +154,15 @@ static const ad_pool *log_owner(ad_daemon *d, const ad_site *s, ad_pool *p)
  * user: the folders above as root makes them (0755), the site's own, as
  * root, root:<pool group> 0770 (the worker makes its files in it), the group
  * of the site's root application's pool; otherwise apphostd's user's, 0750.
- * A pool of the site's other applications only makes the folder when it is
+ * Every pool serving one of the site's applications writes the same files,
+ * as in IIS: the folder's ACLs name their groups too (logacl.h), and are set
+ * again at each change, so that a pool leaving the site loses the folder. A
+ * pool of the site's other applications only makes the folder when it is
  * missing. See ad_isolate_log_dir for the folders refused.
  */
 static void make_log_dirs(ad_daemon *d, ad_pool *p)
 {
+	static bool acl_warned;
 	for (size_t i = 0; d->model && i < d->model->nsites; i++) {
 		const ad_site *s = &d->model->sites[i];
 		if (!s->log_dir || !ad_model_site_uses_pool(s, p->name))
@@ -167,11 +171,28 @@ static void make_log_dirs(ad_daemon *d, ad_pool *p)
 		ah_fs_perm perm = {.mode = p->creds.change ? 0770 : 0750,
 				   .set_owner = p->creds.change,
 				   .gid = o->creds.pool_gid};
-		const char *why;
-		if (ad_isolate_log_dir(&why, s->log_dir, &perm, o != p) < 0)
+		gid_t *gids = ah_calloc(s->napps ? s->napps : 1, sizeof(*gids));
+		size_t n = 0;
+		for (size_t k = 0; gids && k < s->napps; k++) {
+			const ad_pool *q = ad_pool_find(d, s->apps[k].pool);
+			if (q)
+				gids[n++] = q->creds.pool_gid;
+		}
+		const char *why = NULL;
+		int rc = gids ? ad_isolate_log_dir(&why, s->log_dir, &perm, o != p, gids, n)
+			      : AH_ENOMEM;
+		ah_free(gids);
+		if (rc == 2 && !acl_warned) {
+			acl_warned = true;
+			ad_log(AD_LOG_WARN, "the log folder '%s' of site '%s' cannot have ACLs (%s): "
+					    "only the workers of application pool '%s' can write "
+					    "the site's log",
+			       s->log_dir, s->name, why, o->name);
+		} else if (rc < 0) {
 			ad_log(AD_LOG_WARN, "application pool '%s': cannot prepare the log folder "
 					    "'%s' of site '%s': %s",
 			       p->name, s->log_dir, s->name, why ? why : strerror(ENOMEM));
+		}
 	}
 }
 

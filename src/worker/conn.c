@@ -81,6 +81,9 @@ void wk_conn_close(wk_conn *c)
 		wk_stats_end();
 	if (c->logrec)
 		wk_w3c_finish(c->logrec, c->sent, c->http.body_bytes, WIN32_NETNAME_DELETED);
+	/* another process (the router) may still hold the socket: close alone
+	 * would leave it registered, and its next event would name freed c */
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	wk_request_free(c->req);
 	ah_buf_free(&c->out);
@@ -368,9 +371,6 @@ static void give_back(wk_conn *c)
 		wk_w3c_finish(c->logrec, c->sent, 0, 0);
 		c->logrec = NULL;
 	}
-	/* the router holds the connection now: closing this descriptor would not
-	 * end the registration of the open socket with the loop */
-	epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	if (wk_handoff_give_back(l, c->fd, &c->local, &c->peer, c->rbuf + c->head_start,
 	                         c->rlen - c->head_start, c->give_back == WK_GIVE_ANEW) < 0 &&
 	    l->srv->verbose)

@@ -31,6 +31,14 @@
  * 0's tick calls wk_w3c_flush), and at shutdown. A folder or file that
  * cannot be opened is logged once and tried again a minute later; the lines
  * of that minute are lost, never the request.
+ *
+ * The workers of every pool serving one of the site's applications write
+ * the same files (apphostd gives them the folder through its ACLs): a file
+ * is made 0660 (the folder's default ACL, whose mask is the group bits of
+ * that mode, then lets the other pools' groups write it) and opened
+ * O_APPEND, and a buffer holds whole lines only and goes out in a single
+ * write(), so two processes' lines never interleave. Each process writes
+ * the header block when it opens a file, as IIS does when logging restarts.
  */
 #include "worker/worker.h"
 
@@ -200,19 +208,26 @@ static void file_name(char *out, size_t n, const wk_logfile *f, time_t now)
 	}
 }
 
+/*
+ * The buffer (whole lines only) in one write(): the file is opened O_APPEND
+ * and the workers of the site's other pools append to it too, so a line is
+ * never split into two writes between which another process's line could
+ * land. A short write (a full disk) loses the buffer's lines, logged. The
+ * size is read back, with the other processes' lines (MaxSize).
+ */
 static void write_out(wk_logfile *f)
 {
-	size_t off = 0;
-	while (f->fd >= 0 && off < f->buf.len) {
-		ssize_t n = write(f->fd, f->buf.ptr + off, f->buf.len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
+	if (f->fd >= 0 && f->buf.len > 0) {
+		ssize_t n;
+		do
+			n = write(f->fd, f->buf.ptr, f->buf.len);
+		while (n < 0 && errno == EINTR);
+		if (n < 0 || (size_t)n != f->buf.len)
 			wk_log("cannot write the log file %s/%s: %s", f->dir, f->name,
-			       strerror(errno));
-			break;
-		}
-		off += (size_t)n;
+			       n < 0 ? strerror(errno) : "a short write (is the disk full?)");
+		struct stat st;
+		if (fstat(f->fd, &st) == 0)
+			f->size = (uint64_t)st.st_size;
 	}
 	ah_buf_truncate(&f->buf, 0);
 }
@@ -235,7 +250,7 @@ static void open_file(wk_logfile *f, const char *name, time_t now)
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
 	if (mkdir_p(f->dir) == 0)
-		f->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
+		f->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0660);
 	if (f->fd < 0) {
 		wk_log("cannot open the log file %s: %s (retrying in %d s)", path, strerror(errno),
 		       RETRY_SEC);
@@ -264,15 +279,15 @@ static void header(wk_logfile *f, uint32_t bits, time_t now)
 	f->header_fields = bits;
 }
 
-/* Under the lock: make f's file the one for now (and a line of len bytes). */
+/* Under the lock: make f's file the one for now (and a line of len bytes).
+ * f->size is the file's size at the last write plus the lines buffered. */
 static bool rotate(wk_logfile *f, time_t now, size_t len)
 {
 	char name[64];
 	if (f->cfg.period == WK_PERIOD_MAXSIZE) {
 		if (!f->seq)
 			f->seq = 1;
-		if (f->fd >= 0 && f->size + f->buf.len + len > f->cfg.truncate_size &&
-		    f->size + f->buf.len > 0)
+		if (f->fd >= 0 && f->size + len > f->cfg.truncate_size && f->size > 0)
 			f->seq++;
 	}
 	file_name(name, sizeof(name), f, now);

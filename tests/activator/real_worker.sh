@@ -4,7 +4,8 @@
 # site stopped under a kept-alive connection; a
 # pool stopped and started; a binding added on a new port without a
 # restart; the W3C log folders (siteDefaults' directory with %SystemDrive%,
-# a site's own), made by apphostd for the pool's group; what each worker
+# a site's own), made by apphostd for the pool's group, and one log for a
+# site whose applications run in two pools (the folder's ACLs); what each worker
 # runs as (IDENTITY APPPOOL, appcmd's workerIdentity and applicationPoolSid). Runs when the worker is built (tests/CMakeLists.txt); the sixth
 # argument names it.
 . "$(dirname "$0")/lib.sh"
@@ -17,17 +18,18 @@ echo "hello from b" >"$T/www/b/hello.txt"
 echo "hello from a's /api" >"$T/www/b/api/hello.txt"
 printf '<configuration />\n' >"$T/www/a/web.config"
 chmod -R a+rX "$T/www"
-config() { # config EXTRA-BINDING-OF-B
+config() { # config EXTRA-BINDING-OF-B [POOL-OF-A/api]
 	write_config "
     <system.applicationHost>
         <applicationPools>
             <add name=\"PoolA\" />
             <add name=\"PoolB\" />
+            <add name=\"PoolC\" />
         </applicationPools>
         <sites>
             <site name=\"A\" id=\"1\">
                 <application path=\"/\" applicationPool=\"PoolA\"><virtualDirectory path=\"/\" physicalPath=\"$T/www/a\" /></application>
-                <application path=\"/api\" applicationPool=\"PoolB\"><virtualDirectory path=\"/\" physicalPath=\"$T/www/b/api\" /></application>
+                <application path=\"/api\" applicationPool=\"${2:-PoolB}\"><virtualDirectory path=\"/\" physicalPath=\"$T/www/b/api\" /></application>
                 <bindings><binding protocol=\"http\" bindingInformation=\"*:$P:a.test\" /></bindings>
             </site>
             <site name=\"B\" id=\"2\">
@@ -121,6 +123,69 @@ check_logs PoolB "$T/blogs/W3SVC2"
 grep -q "Permission denied" "$LOG" && fail "a worker could not write: $(grep 'Permission denied' "$LOG")"
 pass "each site's log folder is made for its worker, which writes its log there"
 
+# Site A's / runs in PoolA, its /api in PoolB: as HTTP.sys does in IIS, both
+# pools' workers append to the one W3SVC1 log, which the folder's ACLs let
+# PoolB's group write; PoolC, which serves nothing of A, cannot get in.
+command -v getfacl >/dev/null || fail "getfacl is missing (Debian package acl, scripts/install-deps.sh)"
+W1=$T/sysdrive/inetpub/logs/LogFiles/W3SVC1
+creds_of() { # creds_of POOL: "UID GID GROUPS" (GROUPS comma-separated), from IDENTITY APPPOOL
+	ctl IDENTITY APPPOOL "$1" | head -n1 |
+		sed -e 's/([^)]*)//g' -e 's/^[^ ]* uid=\([0-9]*\) gid=\([0-9]*\) groups=\(.*\)$/\1 \2 \3/'
+}
+as_pool() { # as_pool POOL COMMAND...: COMMAND with the credentials of the pool's worker
+	local u g gs
+	read -r u g gs <<<"$(creds_of "$1")"
+	shift
+	setpriv --reuid="$u" --regid="$g" --groups="$gs" -- "$@"
+}
+read -r _ gB _ <<<"$(creds_of PoolB)" # an ApplicationPoolIdentity's gid is its pool group
+read -r _ gC _ <<<"$(creds_of PoolC)"
+[ -n "$gB" ] && [ -n "$gC" ] || fail "IDENTITY APPPOOL: $(ctl IDENTITY APPPOOL PoolB) $(ctl IDENTITY APPPOOL PoolC)"
+acl=$(getfacl -cnp "$W1")
+printf '%s\n' "$acl" | grep -qx "group:$gB:rwx" || fail "the ACL of $W1 does not name PoolB's group $gB: $acl"
+printf '%s\n' "$acl" | grep -qx "default:group:$gB:rw-" ||
+	fail "the default ACL of $W1 does not give PoolB's group $gB rw-: $acl"
+printf '%s\n' "$acl" | grep -qx "other::---" || fail "others can use $W1: $acl"
+printf '%s\n' "$acl" | grep -q ":$gC:" && fail "the ACL of $W1 names PoolC's group: $acl"
+
+burst() { # burst PATH: 30 requests to a.test
+	local i
+	for i in $(seq 1 30); do get 127.0.0.1 "$P" a.test "$1?n=$i" >/dev/null; done
+}
+burst /hello.txt &
+b1=$!
+burst /api/hello.txt &
+b2=$!
+wait "$b1" "$b2"
+lines_of() { # lines_of PATH: the lines of W3SVC1's log files for the bursts to PATH
+	cat "$W1"/u_ex*.log | grep -c " GET $1 n=[0-9]* " || true
+}
+all_logged() { [ "$(lines_of /hello.txt)" = 30 ] && [ "$(lines_of /api/hello.txt)" = 30 ]; }
+eventually 10 all_logged ||
+	fail "W3SVC1 has $(lines_of /hello.txt) of PoolA's 30 lines and $(lines_of /api/hello.txt) of PoolB's: $(ls -la "$W1")"
+one_file=""
+for f in "$W1"/u_ex*.log; do
+	grep -q " GET /hello.txt n=" "$f" && grep -q " GET /api/hello.txt n=" "$f" && one_file=$f
+done
+[ -n "$one_file" ] || fail "the two pools' requests are in different files: $(ls -la "$W1")"
+# whole lines only: every line is a header line or starts with a date, and ends with CRLF
+bad=$(grep -v '^#' "$one_file" | grep -cv $'^[0-9]\\{4\\}-[0-9][0-9]-[0-9][0-9] [0-9:]\\{8\\} .*\r$' || true)
+[ "$bad" = 0 ] || fail "$bad torn or interleaved lines in $one_file: $(grep -v '^#' "$one_file" | head -n5)"
+grep -q "cannot open the log file $W1" "$LOG" && fail "a worker could not open W3SVC1's log: $(grep "$W1" "$LOG")"
+fileacl=$(getfacl -cnp "$one_file")
+printf '%s\n' "$fileacl" | grep -qx "group:$gB:rw-" || fail "the log file does not let PoolB's group write: $fileacl"
+pass "both pools of site A append to the same W3SVC1 log file, whole lines, through the folder's ACLs"
+
+as_pool PoolB sh -c 'echo probe >"$1"' sh "$W1/probe-b" 2>/dev/null ||
+	fail "PoolB's credentials cannot make a file in $W1 ($(getfacl -cnp "$W1" | tr '\n' ' '))"
+rm -f "$W1/probe-b"
+as_pool PoolC sh -c 'echo probe >"$1"' sh "$W1/probe-c" 2>/dev/null &&
+	fail "PoolC, which serves nothing of site A, made a file in $W1"
+as_pool PoolC sh -c 'echo forged >>"$1"' sh "$one_file" 2>/dev/null &&
+	fail "PoolC appended to $one_file"
+[ -e "$W1/probe-c" ] && fail "PoolC's file is in $W1"
+pass "a pool that serves nothing of the site cannot write its log folder"
+
 ka() { # ka HOST1 HOST2 PATH: the two responses of one kept-alive connection
 	"$ACTOOL" keepalive 127.0.0.1 "$P" "$1" "$2" "$3" 2>&1 || true
 }
@@ -203,4 +268,18 @@ config "<binding protocol=\"http\" bindingInformation=\"127.0.0.1:$Q:\" />"
 b_on_q() { get 127.0.0.1 "$Q" any.test /hello.txt | grep -q "hello from b"; }
 eventually 5 b_on_q || fail "the new binding on port $Q is not served: $(get 127.0.0.1 "$Q" any.test /hello.txt)"
 pass "a binding added on a new port is served by the real worker without a restart"
+
+# /api moves to PoolC: the folder's ACLs follow (PoolC's group in, PoolB's out)
+config "<binding protocol=\"http\" bindingInformation=\"127.0.0.1:$Q:\" />" PoolC
+acl_follows() {
+	local acl
+	acl=$(getfacl -cnp "$W1")
+	printf '%s\n' "$acl" | grep -qx "group:$gC:rwx" && ! printf '%s\n' "$acl" | grep -q ":$gB:"
+}
+eventually 10 acl_follows || fail "the ACL of $W1 after /api moved to PoolC: $(getfacl -cnp "$W1" | tr '\n' ' ')"
+as_pool PoolB sh -c 'echo probe >"$1"' sh "$W1/probe-b" 2>/dev/null &&
+	fail "PoolB still writes $W1 after leaving site A"
+as_pool PoolC sh -c 'echo probe >"$1"' sh "$W1/probe-c" 2>/dev/null ||
+	fail "PoolC cannot write $W1 after joining site A"
+pass "the log folder's ACLs follow the pools of the site at a configuration change"
 echo "PASS"

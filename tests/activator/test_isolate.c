@@ -13,6 +13,7 @@
 #include "apphost/config.h"
 #include "apphost/errors.h"
 #include "isolate.h"
+#include "logacl.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/fs.h"
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 static char dir[] = "/tmp/ah-isolate.XXXXXX";
@@ -321,7 +323,7 @@ static void test_log_dir(void **state)
 	bool root = geteuid() == 0;
 	ah_fs_perm perm = {.mode = 0770, .set_owner = root, .gid = 64999};
 	snprintf(d, sizeof(d), "%s/logs/W3SVC1", dir);
-	assert_int_equal(ad_isolate_log_dir(&why, d, &perm, false), 0);
+	assert_int_equal(ad_isolate_log_dir(&why, d, &perm, false, NULL, 0), 0);
 	struct stat st;
 	assert_int_equal(stat(d, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
@@ -330,7 +332,7 @@ static void test_log_dir(void **state)
 		assert_int_equal(st.st_gid, 64999);
 	/* another pool of the site: an existing folder is left as it is */
 	perm.mode = 0700;
-	assert_int_equal(ad_isolate_log_dir(&why, d, &perm, true), 1);
+	assert_int_equal(ad_isolate_log_dir(&why, d, &perm, true, NULL, 0), 1);
 	assert_int_equal(stat(d, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0770);
 
@@ -339,7 +341,7 @@ static void test_log_dir(void **state)
 	assert_int_equal(mkdir(target, 0700), 0);
 	snprintf(d, sizeof(d), "%s/logs/W3SVC2", dir);
 	assert_int_equal(symlink(target, d), 0);
-	assert_int_equal(ad_isolate_log_dir(&why, d, &perm, false), AH_EINVALID);
+	assert_int_equal(ad_isolate_log_dir(&why, d, &perm, false, NULL, 0), AH_EINVALID);
 	assert_string_equal(why, "it is a symbolic link");
 	assert_int_equal(stat(target, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0700);
@@ -351,14 +353,74 @@ static void test_log_dir(void **state)
 	assert_int_equal(ah_fs_mkdirs(d), 0);
 	snprintf(target, sizeof(target), "%s/open", dir);
 	assert_int_equal(chmod(target, 0777), 0);
-	assert_int_equal(ad_isolate_log_dir(&why, d, &perm, false), AH_EINVALID);
+	assert_int_equal(ad_isolate_log_dir(&why, d, &perm, false, NULL, 0), AH_EINVALID);
 	assert_string_equal(why, "its parent folder is writable by other users");
 	assert_int_equal(chmod(target, 0755), 0);
 	assert_int_equal(chown(target, 64998, 0), 0);
-	assert_int_equal(ad_isolate_log_dir(&why, d, &perm, false), AH_EINVALID);
+	assert_int_equal(ad_isolate_log_dir(&why, d, &perm, false, NULL, 0), AH_EINVALID);
 	assert_string_equal(why, "its parent folder is not owned by root");
 	assert_int_equal(stat(d, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0755);
+}
+
+/* The kernel's posix_acl_xattr format (linux/posix_acl_xattr.h): le32 version
+ * 2, then {le16 tag, le16 perm, le32 id} sorted by tag and id; -1 is the id
+ * of the entries without one. */
+static const unsigned char want_access[] = {
+	2, 0, 0, 0,
+	0x01, 0, 7, 0, 0xff, 0xff, 0xff, 0xff, /* user::rwx */
+	0x04, 0, 7, 0, 0xff, 0xff, 0xff, 0xff, /* group::rwx */
+	0x08, 0, 7, 0, 0x10, 0xfd, 0, 0,       /* group:64784:rwx */
+	0x08, 0, 7, 0, 0x11, 0xfd, 0, 0,       /* group:64785:rwx */
+	0x10, 0, 7, 0, 0xff, 0xff, 0xff, 0xff, /* mask::rwx */
+	0x20, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, /* other::--- */
+};
+static const unsigned char want_default[] = {
+	2, 0, 0, 0,
+	0x01, 0, 6, 0, 0xff, 0xff, 0xff, 0xff, /* user::rw- */
+	0x04, 0, 6, 0, 0xff, 0xff, 0xff, 0xff, /* group::rw- */
+	0x08, 0, 6, 0, 0x10, 0xfd, 0, 0,       /* group:64784:rw- */
+	0x08, 0, 6, 0, 0x11, 0xfd, 0, 0,       /* group:64785:rw- */
+	0x08, 0, 6, 0, 0x12, 0xfd, 0, 0,       /* group:64786:rw- (the owning one) */
+	0x10, 0, 6, 0, 0xff, 0xff, 0xff, 0xff, /* mask::rw- */
+	0x20, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, /* other::--- */
+};
+
+static void test_log_dir_acl(void **state)
+{
+	(void)state;
+	unsigned char got[256];
+	const gid_t named[] = {64784, 64785};
+	assert_int_equal(ad_logacl_encode(got, named, 2, 7, 0), sizeof(want_access));
+	assert_memory_equal(got, want_access, sizeof(want_access));
+	if (geteuid() != 0)
+		skip();
+	char d[512];
+	const char *why;
+	/* three pools serve the site, one of them twice; 64786 owns the folder */
+	const gid_t gids[] = {64786, 64785, 64784, 64785};
+	ah_fs_perm perm = {.mode = 0770, .set_owner = true, .gid = 64786};
+	snprintf(d, sizeof(d), "%s/logs/W3SVC7", dir);
+	int rc = ad_isolate_log_dir(&why, d, &perm, false, gids, 4);
+	if (rc == 2)
+		skip(); /* no ACLs on this file system */
+	assert_int_equal(rc, 0);
+	ssize_t n = getxattr(d, "system.posix_acl_access", got, sizeof(got));
+	assert_int_equal(n, sizeof(want_access));
+	assert_memory_equal(got, want_access, sizeof(want_access));
+	n = getxattr(d, "system.posix_acl_default", got, sizeof(got));
+	assert_int_equal(n, sizeof(want_default));
+	assert_memory_equal(got, want_default, sizeof(want_default));
+	struct stat st;
+	assert_int_equal(stat(d, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0770);
+	assert_int_equal(st.st_gid, 64786);
+	/* the other pools leave the site: the mode alone again */
+	assert_int_equal(ad_isolate_log_dir(&why, d, &perm, false, gids, 1), 0);
+	assert_true(getxattr(d, "system.posix_acl_access", got, sizeof(got)) < 0);
+	assert_true(getxattr(d, "system.posix_acl_default", got, sizeof(got)) < 0);
+	assert_int_equal(stat(d, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0770);
 }
 
 int main(void)
@@ -372,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_write_planted),
 		cmocka_unit_test(test_dir),
 		cmocka_unit_test(test_log_dir),
+		cmocka_unit_test(test_log_dir_acl),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
