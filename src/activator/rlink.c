@@ -226,6 +226,13 @@ static void handle(ad_daemon *d, const uint8_t *buf, size_t len)
 	if (len < 2 || buf[0] != AD_PROTO_VERSION)
 		goto bad;
 	ad_rd_init(&rd, buf + 2, len - 2);
+	if (buf[1] == AD_R_WORKER_BAD) {
+		uint32_t id = ad_rd_u32(&rd);
+		if (!ad_rd_done(&rd))
+			goto bad;
+		ad_worker_bad(d, id);
+		return;
+	}
 	ad_rd_str(&rd, name, sizeof(name));
 	if (!ad_rd_done(&rd))
 		goto bad;
