@@ -171,6 +171,9 @@ void ad_listeners_close_all(ad_daemon *d);
 int ad_router_start(ad_daemon *d);
 void ad_router_event(ad_daemon *d);
 void ad_router_exited(ad_daemon *d);
+/* At shutdown: SIGTERM a child (the router, the logon broker), reap it
+ * within 5 s, else SIGKILL it (one that ignores SIGTERM, or is stopped). */
+void ad_child_stop(pid_t pid, const char *what);
 int ad_router_send(ad_daemon *d, const ad_msg *m, int fd);
 void ad_router_send_table(ad_daemon *d);
 void ad_router_pool_msg(ad_daemon *d, int type, const ad_pool *p);

@@ -57,6 +57,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -802,42 +803,78 @@ static bool apphostd_process(unsigned long pid)
 	       self.st_dev == other.st_dev && self.st_ino == other.st_ino;
 }
 
-/* A process of the user (its real, effective, saved or file-system uid),
- * not a zombie already, and not the worker of another apphostd on this
- * machine (that one numbers its pools alike): a process left by a worker
- * can choose neither its parent nor apphostd's program. */
-static bool left_by(const char *pid, uid_t uid)
+/* From /proc/<pid>/status: the parent, and whether one of the process's
+ * uids (real, effective, saved, file-system) is uid. False for a zombie,
+ * or a process gone. */
+static bool proc_of_user(unsigned long pid, uid_t uid, unsigned long *ppid, bool *match)
 {
 	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	snprintf(path, sizeof(path), "/proc/%lu/status", pid);
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return false;
-	bool match = false;
-	unsigned long ppid = 0;
+	bool alive = true;
+	*match = false;
+	*ppid = 0;
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long id[4];
 		char state;
-		if (sscanf(line, "State: %c", &state) == 1 && (state == 'Z' || state == 'X'))
+		if (sscanf(line, "State: %c", &state) == 1 && (state == 'Z' || state == 'X')) {
+			alive = false;
 			break;
-		if (sscanf(line, "PPid: %lu", &ppid) == 1)
+		}
+		if (sscanf(line, "PPid: %lu", ppid) == 1)
 			continue;
 		if (sscanf(line, "Uid: %lu %lu %lu %lu", &id[0], &id[1], &id[2], &id[3]) == 4) {
 			for (int i = 0; i < 4; i++)
-				match = match || id[i] == (unsigned long)uid;
+				*match = *match || id[i] == (unsigned long)uid;
 			break;
 		}
 	}
 	fclose(f);
-	return match && !(ppid > 1 && apphostd_process(ppid));
+	return alive;
+}
+
+/* A process of the user, not a zombie already, and not the worker of
+ * another apphostd on this machine (that one numbers its pools alike): a
+ * process left by a worker can choose neither its parent nor its parent's
+ * user, so a process is spared only when its parent runs apphostd's
+ * program under another uid (a leftover may exec apphostd itself). */
+static bool left_by(unsigned long pid, uid_t uid)
+{
+	unsigned long ppid, pp;
+	bool match, parent_match;
+	if (!proc_of_user(pid, uid, &ppid, &match) || !match)
+		return false;
+	if (ppid <= 1 || !apphostd_process(ppid))
+		return true;
+	return !proc_of_user(ppid, uid, &pp, &parent_match) || parent_match;
+}
+
+/* SIGKILL pid through a pidfd, opened before pid is checked, so that a pid
+ * reused meanwhile is not signalled: true when it was. */
+static bool kill_checked(unsigned long pid, uid_t uid)
+{
+#if defined(SYS_pidfd_open) && defined(SYS_pidfd_send_signal)
+	int pfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (pfd >= 0) {
+		bool ok = left_by(pid, uid) &&
+			  syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0) == 0;
+		close(pfd);
+		return ok;
+	}
+	if (errno != ENOSYS)
+		return false; /* gone */
+#endif
+	return left_by(pid, uid) && kill((pid_t)pid, SIGKILL) == 0;
 }
 
 /* SIGKILL every process of uid, pass after pass while some are found (a
- * process may fork meanwhile); the number killed. */
+ * process may fork meanwhile, or still be dying); the number killed. */
 static unsigned kill_user(uid_t uid)
 {
 	unsigned total = 0;
-	for (int pass = 0; pass < 8; pass++) {
+	for (int pass = 0; pass < 32; pass++) {
 		char **names;
 		size_t n;
 		if (ah_fs_list(&names, &n, "/proc") < 0)
@@ -845,14 +882,17 @@ static unsigned kill_user(uid_t uid)
 		unsigned killed = 0;
 		for (size_t i = 0; i < n; i++) {
 			uint64_t pid;
-			if (ah_parse_u64(names[i], &pid) && pid > 1 && left_by(names[i], uid) &&
-			    kill((pid_t)pid, SIGKILL) == 0)
+			if (ah_parse_u64(names[i], &pid) && pid > 1 &&
+			    kill_checked((unsigned long)pid, uid))
 				killed++;
 		}
 		ah_fs_names_free(names, n);
-		total += killed;
+		if (!pass)
+			total = killed; /* later passes find the same ones, dying */
 		if (!killed)
 			break;
+		struct timespec ts = {0, 5 * 1000000};
+		nanosleep(&ts, NULL);
 	}
 	return total;
 }

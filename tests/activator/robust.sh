@@ -7,7 +7,8 @@
 # worker giving every connection back (AGAIN) gets no loop (503); a no-overlap
 # recycle of a starting worker answers the connection waiting for it; an
 # AlwaysRunning worker killed for a ping is replaced without a request; a
-# leftover process that execs apphostd is swept with its child.
+# leftover process that execs apphostd is swept with its child; a router and
+# a logon broker that do not stop are killed at shutdown.
 . "$(dirname "$0")/lib.sh"
 
 P=$(freeport)
@@ -138,6 +139,24 @@ gone() { ! kill -0 "$1" 2>/dev/null || [ "$(field "$1" State | cut -c1)" = Z ]; 
 eventually 10 gone "$bp" || fail "the leftover running apphostd ($bp) survived the pool's last worker"
 eventually 10 gone "$sp" || fail "the child of the leftover apphostd ($sp) survived the pool's last worker"
 pass "a leftover that execs apphostd is swept, and its child with it"
+
+# ---- shutdown with a router and a broker that do not stop: killed after 5 s
+for p in RGarb ROver RFlood RAgain ROwn RNoOverlap RHang; do ctl STOP APPPOOL "$p" >/dev/null; done
+no_workers() { [ "$(worker_count)" = 0 ]; }
+eventually 15 no_workers || fail "workers left after their pools stopped: $(ctl LIST WP)"
+BPID=$(pgrep -P "$DPID" -f -- --logon-broker || true)
+kill -STOP "$RPID" ${BPID:+"$BPID"}
+t0=$(date +%s%N)
+kill "$DPID"
+for i in $(seq 1 400); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$DPID" 2>/dev/null && fail "apphostd hangs on a router that does not stop"
+ms=$((($(date +%s%N) - t0) / 1000000))
+logged "the router (pid $RPID) did not stop within 5 s; it was killed" || fail "no notice of the router killed"
+if [ -n "$BPID" ]; then
+	logged "the logon broker (pid $BPID) did not stop within 5 s; it was killed" || fail "no notice of the broker killed"
+fi
+gone "$RPID" || fail "the router $RPID is left"
+pass "apphostd stops in $ms ms although its router and broker do not: they are killed after 5 s"
 
 grep -qE "AddressSanitizer|runtime error" "$LOG" && fail "errors in the log"
 echo "PASS"
