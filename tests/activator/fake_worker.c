@@ -17,9 +17,10 @@
  *   pongflood  PONGs no PING asked for, as fast as they go
  *   again      every connection given back at once, flag AGAIN set
  *   ownsocket  200 sockets of its own given back as connections
- *   leftover   a process in a session of its own that execs apphostd
- *              (FAKE_WORKER_APPHOSTD) with a child (sleep 1000), both left
- *              behind when the worker exits
+ *   leftover   in a session of its own, a chain of 12 processes that exec
+ *              apphostd (FAKE_WORKER_APPHOSTD), each the parent of the
+ *              next, the last the parent of sleep 1000: all left behind
+ *              when the worker exits
  * With FAKE_WORKER_ONCE=PATH only the worker that creates PATH misbehaves
  * (the pool's next worker behaves).
  *
@@ -132,17 +133,20 @@ static void misbehave_now(int wfd)
 		}
 	} else if (strcmp(misbehave, "leftover") == 0 && fork() == 0) {
 		setsid();
-		if (fork() == 0) {
-			execlp("sleep", "sleep", "1000", (char *)NULL);
+		for (int level = 0; level < 12; level++) {
+			if (fork() == 0)
+				continue; /* the child: the next level */
+			/* a pipe that never ends: the broker's loop waits on it */
+			int p[2];
+			if (pipe(p) < 0 || dup2(p[0], 3) < 0)
+				_exit(127);
+			setenv("APPHOST_BROKER_FD", "3", 1);
+			const char *prog = getenv("FAKE_WORKER_APPHOSTD");
+			execl(prog ? prog : "/nonexistent", "apphostd", "--logon-broker",
+			      (char *)NULL);
 			_exit(127);
 		}
-		/* a pipe that never ends: the broker's loop waits on it for ever */
-		int p[2];
-		if (pipe(p) < 0 || dup2(p[0], 3) < 0)
-			_exit(127);
-		setenv("APPHOST_BROKER_FD", "3", 1);
-		const char *prog = getenv("FAKE_WORKER_APPHOSTD");
-		execl(prog ? prog : "/nonexistent", "apphostd", "--logon-broker", (char *)NULL);
+		execlp("sleep", "sleep", "1000", (char *)NULL);
 		_exit(127);
 	}
 }

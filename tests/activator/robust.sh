@@ -7,8 +7,9 @@
 # worker giving every connection back (AGAIN) gets no loop (503); a no-overlap
 # recycle of a starting worker answers the connection waiting for it; an
 # AlwaysRunning worker killed for a ping is replaced without a request; a
-# leftover process that execs apphostd is swept with its child; a router and
-# a logon broker that do not stop are killed at shutdown.
+# leftover process that execs apphostd is swept with its child;
+# a router that does not stop is killed at shutdown; a recycle that
+# cannot start its new worker backs off.
 . "$(dirname "$0")/lib.sh"
 
 P=$(freeport)
@@ -48,6 +49,9 @@ write_config "
         <sites>$(sites)
         </sites>
     </system.applicationHost>"
+mkdir "$T/bin"
+cp "$FAKE" "$T/bin/worker" # removed below: a worker that cannot start
+WORKER=$T/bin/worker
 start_daemon
 RPID=$(router_pid)
 [ -n "$RPID" ] || fail "no router"
@@ -126,37 +130,50 @@ replaced() { local p; p=$(worker_pid RHang); [ -n "$p" ] && [ "$p" != "$hung" ];
 eventually 10 replaced || fail "the AlwaysRunning worker killed for a ping was not replaced"
 pass "an AlwaysRunning worker killed for a ping gets a successor without a request"
 
-# ---- a leftover that execs apphostd: swept with its child
+# ---- leftovers that exec apphostd (a chain of 12, the last the parent of a
+# sleep): swept, every one (a parent of the pool's uid spares nothing)
 lw=$(worker_pid RLeft)
 lu=$(field "$lw" Uid | cut -d' ' -f1)
-spawned() { pgrep -u "$lu" -x sleep && pgrep -u "$lu" -f -- "--logon-broker"; }
+spawned() { pgrep -u "$lu" -x sleep && [ "$(pgrep -u "$lu" -f -- "--logon-broker" | wc -l)" = 12 ]; }
 eventually 10 spawned || fail "RLeft's leftover processes did not start"
 sp=$(pgrep -u "$lu" -x sleep)
-bp=$(pgrep -u "$lu" -f -- "--logon-broker")
-[ "$(ps -o ppid= -p "$sp" | tr -d ' ')" = "$bp" ] || fail "the sleep is not the child of the apphostd process"
+grep -q -- "--logon-broker" "/proc/$(ps -o ppid= -p "$sp" | tr -d ' ')/cmdline" ||
+	fail "the sleep is not the child of an apphostd process"
 [ "$(ctl STOP APPPOOL RLeft)" = OK ] || fail "STOP APPPOOL RLeft"
 gone() { ! kill -0 "$1" 2>/dev/null || [ "$(field "$1" State | cut -c1)" = Z ]; }
-eventually 10 gone "$bp" || fail "the leftover running apphostd ($bp) survived the pool's last worker"
-eventually 10 gone "$sp" || fail "the child of the leftover apphostd ($sp) survived the pool's last worker"
-pass "a leftover that execs apphostd is swept, and its child with it"
+none_left() { local p; for p in $(pgrep -u "$lu"); do gone "$p" || return 1; done; }
+eventually 10 none_left || fail "processes of RLeft's uid survived its last worker: $(pgrep -a -u "$lu")"
+eventually 5 logged "13 processes left by the workers of uid $lu were killed" || fail "no notice of the 13 leftovers"
+pass "leftovers that exec apphostd are swept, and their children with them"
 
-# ---- shutdown with a router and a broker that do not stop: killed after 5 s
-for p in RGarb ROver RFlood RAgain ROwn RNoOverlap RHang; do ctl STOP APPPOOL "$p" >/dev/null; done
+# ---- an overlapped recycle whose new worker cannot start: tried again 5 s later, then 10 s
+rm "$WORKER"
+[ "$(ctl RECYCLE APPPOOL ROwn)" = OK ] || fail "RECYCLE APPPOOL ROwn"
+nostart="application pool 'ROwn': the new worker could not start; the old one goes on serving"
+eventually 5 logged "$nostart (the recycle is tried again in 5 s)" || fail "no notice of the failed recycle"
+t0=$(date +%s%N)
+expect 200 127.0.0.1 "$P" own.test /old "pool=ROwn"
+[ "$(ctl RECYCLE APPPOOL ROwn)" = OK ] || fail "RECYCLE APPPOOL ROwn again"
+sleep 1
+[ "$(grep -c "application pool 'ROwn': cannot start" "$LOG")" = 1 ] || fail "a recycle was tried within 5 s of the failure"
+eventually 10 logged "$nostart (the recycle is tried again in 10 s)" || fail "the recycle was not tried again"
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$ms" -ge 3500 ] || fail "the recycle was tried again after $ms ms"
+pass "a recycle whose new worker cannot start backs off (5 s, then 10 s); the old worker serves"
+
+# ---- shutdown with a router that does not stop: killed after 5 s
+for p in RGarb ROver RFlood RAgain ROwn RNoOverlap RHang RLeft; do ctl STOP APPPOOL "$p" >/dev/null; done
 no_workers() { [ "$(worker_count)" = 0 ]; }
 eventually 15 no_workers || fail "workers left after their pools stopped: $(ctl LIST WP)"
-BPID=$(pgrep -P "$DPID" -f -- --logon-broker || true)
-kill -STOP "$RPID" ${BPID:+"$BPID"}
+kill -STOP "$RPID" # the broker is stopped the same way (ad_child_stop)
 t0=$(date +%s%N)
 kill "$DPID"
 for i in $(seq 1 400); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.05; done
 kill -0 "$DPID" 2>/dev/null && fail "apphostd hangs on a router that does not stop"
 ms=$((($(date +%s%N) - t0) / 1000000))
 logged "the router (pid $RPID) did not stop within 5 s; it was killed" || fail "no notice of the router killed"
-if [ -n "$BPID" ]; then
-	logged "the logon broker (pid $BPID) did not stop within 5 s; it was killed" || fail "no notice of the broker killed"
-fi
 gone "$RPID" || fail "the router $RPID is left"
-pass "apphostd stops in $ms ms although its router and broker do not: they are killed after 5 s"
+pass "apphostd stops in $ms ms although its router does not: it is killed after 5 s"
 
 grep -qE "AddressSanitizer|runtime error" "$LOG" && fail "errors in the log"
 echo "PASS"
