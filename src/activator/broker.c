@@ -38,19 +38,26 @@
 typedef struct ad_logon_end {
 	int kind; /* AD_K_LOGON */
 	int fd;
+	bool sent;   /* the current broker has it */
+	bool warned; /* a failed send was logged */
 	struct ad_logon_end *next;
 } ad_logon_end;
 
 /* ---- apphostd's side ---- */
 
-static void send_end(ad_daemon *d, const ad_logon_end *e)
+/* Give the broker a worker's end. A send that fails (the broker's channel
+ * is full) is tried again at each turn of the timers (ad_broker_timers). */
+static void send_end(ad_daemon *d, ad_logon_end *e)
 {
 	ad_msg m;
 	ad_msg_begin(&m, AD_L_CHANNEL);
 	int rc = ad_send(d->broker.fd, m.b, m.len, e->fd, MSG_DONTWAIT);
-	if (rc < 0)
-		ad_log(AD_LOG_WARN, "cannot give a worker's logon channel to the logon broker: %s",
+	e->sent = rc == 0;
+	if (rc < 0 && !e->warned)
+		ad_log(AD_LOG_WARN, "cannot give a worker's logon channel to the logon broker: %s "
+				    "(tried again)",
 		       strerror(-rc));
+	e->warned = rc < 0;
 }
 
 int ad_broker_start(ad_daemon *d)
@@ -108,6 +115,15 @@ void ad_broker_exited(ad_daemon *d)
 
 void ad_broker_timers(ad_daemon *d)
 {
+	if (d->broker.on && d->broker.fd >= 0 && !d->stopping) {
+		for (ad_logon_end *e = d->broker.ends; e; e = e->next) {
+			if (e->sent)
+				continue;
+			send_end(d, e);
+			if (!e->sent)
+				break; /* still full: next time */
+		}
+	}
 	if (!d->broker.on || d->broker.pid > 0 || !d->broker.restart_at_ms || d->stopping ||
 	    d->now_ms < d->broker.restart_at_ms)
 		return;
@@ -137,10 +153,8 @@ void ad_broker_stop(ad_daemon *d)
 	if (d->broker.fd >= 0)
 		close(d->broker.fd); /* the broker exits at end of stream */
 	d->broker.fd = -1;
-	if (d->broker.pid > 0) {
-		kill(d->broker.pid, SIGTERM);
-		waitpid(d->broker.pid, NULL, 0);
-	}
+	if (d->broker.pid > 0)
+		ad_child_stop(d->broker.pid, "logon broker");
 	d->broker.pid = -1;
 }
 

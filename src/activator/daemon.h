@@ -50,7 +50,8 @@ typedef struct ad_worker {
 	uint32_t active;
 	uint32_t idle_ms;
 	bool recycling;       /* being replaced: serves until its successor is ready */
-	bool killed;          /* killed by apphostd for a failure (ping) */
+	bool killed;          /* killed by apphostd for a failure (ping, garbage) */
+	uint32_t pings_out;   /* PINGs sent and not answered yet */
 	uid_t uid;            /* the user it runs as */
 	bool own_uid;         /* an ApplicationPoolIdentity uid: its pool's alone */
 	struct ad_worker *next;
@@ -67,6 +68,9 @@ typedef struct ad_pool {
 	uint64_t fail_since_ms; /* rapid-fail protection: the window's start */
 	uint32_t fail_count;    /* crashes in that window */
 	int64_t sched_checked;  /* periodicRestart/schedule: checked up to (epoch s) */
+	uint64_t fill_retry_ms; /* a recycle's successor failed to start: not before */
+	uint32_t fill_backoff_ms; /* the wait after the next such failure */
+	bool refill;            /* a starting worker was recycled: start its successor */
 	bool seen;
 	struct ad_pool *next;
 } ad_pool;
@@ -167,6 +171,9 @@ void ad_listeners_close_all(ad_daemon *d);
 int ad_router_start(ad_daemon *d);
 void ad_router_event(ad_daemon *d);
 void ad_router_exited(ad_daemon *d);
+/* At shutdown: SIGTERM a child (the router, the logon broker), reap it
+ * within 5 s, else SIGKILL it (one that ignores SIGTERM, or is stopped). */
+void ad_child_stop(pid_t pid, const char *what);
 int ad_router_send(ad_daemon *d, const ad_msg *m, int fd);
 void ad_router_send_table(ad_daemon *d);
 void ad_router_pool_msg(ad_daemon *d, int type, const ad_pool *p);
@@ -189,6 +196,8 @@ int ad_pool_write_config(ad_daemon *d, ad_pool *p); /* the isolated file */
 int ad_pool_write_routes(ad_daemon *d, ad_pool *p); /* <pool>.routes */
 void ad_pool_retire(ad_daemon *d, ad_pool *p);      /* removed from the config */
 void ad_worker_event(ad_daemon *d, ad_worker *w, uint32_t events);
+/* The router's WORKER_BAD: that worker sent garbage on its handoff end. */
+void ad_worker_bad(ad_daemon *d, uint32_t id);
 void ad_worker_exited(ad_daemon *d, ad_worker *w, int status);
 ad_worker *ad_worker_by_pid(ad_daemon *d, pid_t pid);
 void ad_workers_timers(ad_daemon *d);

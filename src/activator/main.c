@@ -310,10 +310,9 @@ static void shut_down(ad_daemon *d)
 	if (d->router.fd >= 0)
 		close(d->router.fd); /* the router exits at end of stream */
 	d->router.fd = -1;
-	if (d->router_pid > 0) {
-		kill(d->router_pid, SIGTERM);
-		waitpid(d->router_pid, NULL, 0);
-	}
+	if (d->router_pid > 0)
+		ad_child_stop(d->router_pid, "router");
+	d->router_pid = -1;
 	ad_broker_stop(d);
 	ad_log(AD_LOG_INFO, "stopped");
 }

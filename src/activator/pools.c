@@ -57,6 +57,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,6 +66,8 @@
 #define HANDOFF_BUF (1 << 20) /* connections in flight to a worker, before queueing */
 #define STATS_EVERY_MS 1000   /* PING for statistics (idle time, requests) */
 #define PONG_LEN 14
+#define FILL_BACKOFF_MS 5000      /* a recycle's successor failed: first retry */
+#define FILL_BACKOFF_MAX_MS 60000 /* doubling up to this */
 
 /* One of IIS's WAS events: its id, then its text. */
 static void __attribute__((format(printf, 3, 4))) event(int level, int id, const char *fmt, ...)
@@ -491,10 +494,10 @@ void ad_pool_demand(ad_daemon *d, ad_pool *p)
 		ad_router_pool_msg(d, AD_R_START_FAILED, p);
 		return;
 	}
-	/* a ready worker the router lost: it learns why soon */
-	for (ad_worker *w = d->workers; w; w = w->next)
-		if (serving(w, p) && w->ready)
-			ad_router_worker_msg(d, AD_R_WORKER, w);
+	/* A ready worker is never sent again here: the router has it (a DEMAND
+	 * that crossed its WORKER), or dropped it (it closed its end, or sent
+	 * garbage: WORKER_BAD came first), and asks again on its WORKER_GONE.
+	 * Only a new router gets the ready workers again (ad_workers_resend). */
 	pool_fill(d, p);
 	if (!ad_pool_has_worker(d, p))
 		ad_router_pool_msg(d, AD_R_START_FAILED, p);
@@ -572,6 +575,8 @@ static void recycle_one(ad_daemon *d, ad_pool *p, ad_worker *w, int why)
 	w->recycling = true;
 	ad_log(AD_LOG_INFO, "application pool '%s': worker process %ld is recycled", p->name,
 	       (long)w->pid);
+	if (!w->ready)
+		p->refill = true; /* it was starting for connections: its successor starts now */
 	if ((p->def && p->def->no_overlap) || !w->ready)
 		worker_stop(d, w, AD_W_RECYCLE);
 }
@@ -580,13 +585,20 @@ static void recycle_one(ad_daemon *d, ad_pool *p, ad_worker *w, int why)
 static void recycle_fill(ad_daemon *d, ad_pool *p)
 {
 	bool overlap = !(p->def && p->def->no_overlap);
-	if (overlap || (p->def && p->def->always_running))
+	if (overlap && d->now_ms < p->fill_retry_ms)
+		return; /* the last successor failed to start: not again yet */
+	if (overlap || (p->def && p->def->always_running) || p->refill)
 		pool_fill(d, p);
+	p->refill = false;
 	if (!overlap || count_live(d, p, false) || p->state != AD_STARTED)
 		return; /* a failed logon stopped the pool (5057): its workers stop */
+	p->fill_backoff_ms = !p->fill_backoff_ms ? FILL_BACKOFF_MS
+			     : p->fill_backoff_ms >= FILL_BACKOFF_MAX_MS / 2 ? FILL_BACKOFF_MAX_MS
+									: p->fill_backoff_ms * 2;
+	p->fill_retry_ms = d->now_ms + p->fill_backoff_ms;
 	ad_log(AD_LOG_ERR, "application pool '%s': the new worker could not start; the old one "
-			   "goes on serving",
-	       p->name);
+			   "goes on serving (the recycle is tried again in %u s)",
+	       p->name, (unsigned)(p->fill_backoff_ms / 1000));
 	for (ad_worker *w = d->workers; w; w = w->next)
 		if (serving(w, p))
 			w->recycling = false;
@@ -659,6 +671,8 @@ static void worker_ready(ad_daemon *d, ad_worker *w)
 	ad_pool *p = w->pool;
 	if (!p)
 		return;
+	p->fill_backoff_ms = 0;
+	p->fill_retry_ms = 0;
 	ad_router_worker_msg(d, AD_R_WORKER, w);
 	bool all = count_live(d, p, false) == count_live(d, p, true);
 	for (ad_worker *o = d->workers; o; o = o->next) {
@@ -670,12 +684,44 @@ static void worker_ready(ad_daemon *d, ad_worker *w)
 	}
 }
 
+/* w failed (no PONG, ill-formed data): the router stops using it, its
+ * channel is closed, it is killed (a failure for rapid-fail protection),
+ * and an AlwaysRunning pool gets a new worker a second later. */
+static void worker_killed(ad_daemon *d, ad_worker *w)
+{
+	ad_pool *p = w->pool;
+	worker_detach(d, w);
+	w->killed = true;
+	w->deadline_ms = 0;
+	if (w->chan >= 0) {
+		epoll_ctl(d->ep, EPOLL_CTL_DEL, w->chan, NULL);
+		close(w->chan);
+		w->chan = -1;
+	}
+	ad_worker_kill(w);
+	if (p && p->state == AD_STARTED && p->def && p->def->always_running && !d->stopping)
+		p->restart_at_ms = d->now_ms + RESTART_DELAY_MS;
+}
+
 static void untrusted(ad_daemon *d, ad_worker *w)
 {
-	ad_log(AD_LOG_ERR, "A worker process '%ld' serving application pool '%s' is no longer "
-			   "trusted by apphostd, based on ill-formed data the worker process sent.",
-	       (long)w->pid, w->pool_name ? w->pool_name : "?");
-	ad_worker_kill(w);
+	if (w->killed)
+		return;
+	event(AD_LOG_ERR, 5127, "A worker process '%ld' serving application pool '%s' is no "
+				"longer trusted by apphostd, based on ill-formed data the worker "
+				"process sent.",
+	      (long)w->pid, w->pool_name ? w->pool_name : "?");
+	worker_killed(d, w);
+}
+
+void ad_worker_bad(ad_daemon *d, uint32_t id)
+{
+	for (ad_worker *w = d->workers; w; w = w->next) {
+		if (w->id == id) {
+			untrusted(d, w);
+			return;
+		}
+	}
 }
 
 /* idleTimeout in ms; its minutes may be shorter for tests. */
@@ -716,6 +762,7 @@ static uint32_t get32(const uint8_t *b)
  * request limit are checked against them. */
 static void worker_pong(ad_daemon *d, ad_worker *w, const uint8_t *m)
 {
+	w->pings_out--;
 	w->pong_due_ms = 0;
 	w->requests = get32(m + 2);
 	w->active = get32(m + 6);
@@ -744,18 +791,21 @@ void ad_worker_event(ad_daemon *d, ad_worker *w, uint32_t events)
 		uint8_t m[32];
 		int fd;
 		ssize_t n = ad_recv(w->chan, m, sizeof(m), &fd, MSG_DONTWAIT);
-		if (n == -EAGAIN)
+		if (n == -EAGAIN || n == -EINTR)
 			return;
 		if (fd >= 0)
 			close(fd);
-		if (n <= 0) { /* the worker closed its channel: it is exiting */
+		if (n == 0) { /* the worker closed its channel: it is exiting */
 			epoll_ctl(d->ep, EPOLL_CTL_DEL, w->chan, NULL);
 			close(w->chan);
 			w->chan = -1;
 			return;
 		}
-		if (fd >= 0 || n < 2 || m[0] != AD_PROTO_VERSION ||
-		    !((m[1] == AD_W_READY && n == 2) || (m[1] == AD_W_PONG && n == PONG_LEN))) {
+		/* n < 0: an oversized packet, more than one fd (-EBADMSG), or a
+		 * broken channel; and a PONG no PING asked for (a flood) */
+		if (n < 2 || fd >= 0 || m[0] != AD_PROTO_VERSION ||
+		    !((m[1] == AD_W_READY && n == 2) || (m[1] == AD_W_PONG && n == PONG_LEN)) ||
+		    (m[1] == AD_W_PONG && !w->pings_out)) {
 			untrusted(d, w);
 			return;
 		}
@@ -792,42 +842,78 @@ static bool apphostd_process(unsigned long pid)
 	       self.st_dev == other.st_dev && self.st_ino == other.st_ino;
 }
 
-/* A process of the user (its real, effective, saved or file-system uid),
- * not a zombie already, and not the worker of another apphostd on this
- * machine (that one numbers its pools alike): a process left by a worker
- * can choose neither its parent nor apphostd's program. */
-static bool left_by(const char *pid, uid_t uid)
+/* From /proc/<pid>/status: the parent, and whether one of the process's
+ * uids (real, effective, saved, file-system) is uid. False for a zombie,
+ * or a process gone. */
+static bool proc_of_user(unsigned long pid, uid_t uid, unsigned long *ppid, bool *match)
 {
 	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	snprintf(path, sizeof(path), "/proc/%lu/status", pid);
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return false;
-	bool match = false;
-	unsigned long ppid = 0;
+	bool alive = true;
+	*match = false;
+	*ppid = 0;
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long id[4];
 		char state;
-		if (sscanf(line, "State: %c", &state) == 1 && (state == 'Z' || state == 'X'))
+		if (sscanf(line, "State: %c", &state) == 1 && (state == 'Z' || state == 'X')) {
+			alive = false;
 			break;
-		if (sscanf(line, "PPid: %lu", &ppid) == 1)
+		}
+		if (sscanf(line, "PPid: %lu", ppid) == 1)
 			continue;
 		if (sscanf(line, "Uid: %lu %lu %lu %lu", &id[0], &id[1], &id[2], &id[3]) == 4) {
 			for (int i = 0; i < 4; i++)
-				match = match || id[i] == (unsigned long)uid;
+				*match = *match || id[i] == (unsigned long)uid;
 			break;
 		}
 	}
 	fclose(f);
-	return match && !(ppid > 1 && apphostd_process(ppid));
+	return alive;
+}
+
+/* A process of the user, not a zombie already, and not the worker of
+ * another apphostd on this machine (that one numbers its pools alike): a
+ * process left by a worker can choose neither its parent nor its parent's
+ * user, so a process is spared only when its parent runs apphostd's
+ * program under another uid (a leftover may exec apphostd itself). */
+static bool left_by(unsigned long pid, uid_t uid)
+{
+	unsigned long ppid, pp;
+	bool match, parent_match;
+	if (!proc_of_user(pid, uid, &ppid, &match) || !match)
+		return false;
+	if (ppid <= 1 || !apphostd_process(ppid))
+		return true;
+	return !proc_of_user(ppid, uid, &pp, &parent_match) || parent_match;
+}
+
+/* SIGKILL pid through a pidfd, opened before pid is checked, so that a pid
+ * reused meanwhile is not signalled: true when it was. */
+static bool kill_checked(unsigned long pid, uid_t uid)
+{
+#if defined(SYS_pidfd_open) && defined(SYS_pidfd_send_signal)
+	int pfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (pfd >= 0) {
+		bool ok = left_by(pid, uid) &&
+			  syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0) == 0;
+		close(pfd);
+		return ok;
+	}
+	if (errno != ENOSYS)
+		return false; /* gone */
+#endif
+	return left_by(pid, uid) && kill((pid_t)pid, SIGKILL) == 0;
 }
 
 /* SIGKILL every process of uid, pass after pass while some are found (a
- * process may fork meanwhile); the number killed. */
+ * process may fork meanwhile, or still be dying); the number killed. */
 static unsigned kill_user(uid_t uid)
 {
 	unsigned total = 0;
-	for (int pass = 0; pass < 8; pass++) {
+	for (int pass = 0; pass < 32; pass++) {
 		char **names;
 		size_t n;
 		if (ah_fs_list(&names, &n, "/proc") < 0)
@@ -835,14 +921,17 @@ static unsigned kill_user(uid_t uid)
 		unsigned killed = 0;
 		for (size_t i = 0; i < n; i++) {
 			uint64_t pid;
-			if (ah_parse_u64(names[i], &pid) && pid > 1 && left_by(names[i], uid) &&
-			    kill((pid_t)pid, SIGKILL) == 0)
+			if (ah_parse_u64(names[i], &pid) && pid > 1 &&
+			    kill_checked((unsigned long)pid, uid))
 				killed++;
 		}
 		ah_fs_names_free(names, n);
-		total += killed;
+		if (!pass)
+			total = killed; /* later passes find the same ones, dying */
 		if (!killed)
 			break;
+		struct timespec ts = {0, 5 * 1000000};
+		nanosleep(&ts, NULL);
 	}
 	return total;
 }
@@ -898,6 +987,11 @@ void ad_worker_exited(ad_daemon *d, ad_worker *w, int status)
 		}
 		if (p->state == AD_STARTED && p->def && p->def->always_running && !d->stopping)
 			p->restart_at_ms = d->now_ms + RESTART_DELAY_MS;
+	} else if (p && !w->ready) {
+		/* a starting worker stopped (a recycle, a stop): the connections
+		 * waiting for it get 503 unless another worker is coming */
+		if (!ad_pool_has_worker(d, p))
+			ad_router_pool_msg(d, AD_R_START_FAILED, p);
 	}
 	uid_t uid = w->uid;
 	bool own_uid = w->own_uid;
@@ -963,9 +1057,7 @@ static void worker_tick(ad_daemon *d, ad_worker *w)
 		      "A process serving application pool '%s' failed to respond to a ping. The "
 		      "process id was '%ld'.",
 		      p->name, (long)w->pid);
-		worker_detach(d, w);
-		w->killed = true;
-		ad_worker_kill(w);
+		worker_killed(d, w);
 		return;
 	}
 	if (d->now_ms >= w->ping_at_ms) {
@@ -975,6 +1067,7 @@ static void worker_tick(ad_daemon *d, ad_worker *w)
 		if (every) {
 			if (!w->pong_due_ms || !def->ping) {
 				send_worker(w, AD_W_PING);
+				w->pings_out++;
 				w->pong_due_ms = d->now_ms + def->ping_response_ms;
 			}
 			w->ping_at_ms = d->now_ms + every;

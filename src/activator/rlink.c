@@ -20,9 +20,12 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SEND_TIMEOUT_S 5
+#define STOP_WAIT_MS 5000
 #define CHANNEL_BUF (4 << 20)
 
 int ad_router_send(ad_daemon *d, const ad_msg *m, int fd)
@@ -110,6 +113,23 @@ int ad_router_start(ad_daemon *d)
 	ad_router_send_table(d);
 	ad_workers_resend(d);
 	return 0;
+}
+
+void ad_child_stop(pid_t pid, const char *what)
+{
+	kill(pid, SIGTERM);
+	for (int waited = 0; waited < STOP_WAIT_MS; waited += 10) {
+		pid_t r = waitpid(pid, NULL, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			return;
+		struct timespec ts = {0, 10 * 1000000};
+		nanosleep(&ts, NULL);
+	}
+	ad_log(AD_LOG_WARN, "the %s (pid %ld) did not stop within %d s; it was killed", what,
+	       (long)pid, STOP_WAIT_MS / 1000);
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
 void ad_router_exited(ad_daemon *d)
@@ -226,6 +246,13 @@ static void handle(ad_daemon *d, const uint8_t *buf, size_t len)
 	if (len < 2 || buf[0] != AD_PROTO_VERSION)
 		goto bad;
 	ad_rd_init(&rd, buf + 2, len - 2);
+	if (buf[1] == AD_R_WORKER_BAD) {
+		uint32_t id = ad_rd_u32(&rd);
+		if (!ad_rd_done(&rd))
+			goto bad;
+		ad_worker_bad(d, id);
+		return;
+	}
 	ad_rd_str(&rd, name, sizeof(name));
 	if (!ad_rd_done(&rd))
 		goto bad;

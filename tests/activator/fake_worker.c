@@ -10,6 +10,20 @@
  * FAKE_WORKER_READY_DELAY_MS (one of the pool's environmentVariables) delays
  * READY, to test the queue of a pool whose worker is starting.
  *
+ * FAKE_WORKER_MISBEHAVE makes it break the protocol once it said READY, to
+ * test that apphostd and the router hold out (tests/activator/robust.sh):
+ *   garbage    3 bytes of garbage on its handoff end (fd 4)
+ *   oversized  a 64-byte packet on its worker channel (fd 3)
+ *   pongflood  PONGs no PING asked for, as fast as they go
+ *   again      every connection given back at once, flag AGAIN set
+ *   ownsocket  200 sockets of its own given back as connections
+ *   leftover   in a session of its own, a chain of 12 processes that exec
+ *              apphostd (FAKE_WORKER_APPHOSTD), each the parent of the
+ *              next, the last the parent of sleep 1000: all left behind
+ *              when the worker exits
+ * With FAKE_WORKER_ONCE=PATH only the worker that creates PATH misbehaves
+ * (the pool's next worker behaves).
+ *
  * Each connection is served by a child process. Keep-alive is honoured; a
  * next request on the connection whose Host differs from the first is
  * given back to the router with the bytes read, as the real worker does
@@ -76,14 +90,65 @@ static ssize_t read_head(int fd, char *buf, size_t cap, size_t *len)
 	}
 }
 
-static void give_back(int fd, const char *bytes, size_t len)
+static const char *misbehave = "";
+
+static void give_back_flags(int fd, const char *bytes, size_t len, uint8_t flags)
 {
 	static uint8_t msg[AD_HANDOFF_MAX];
-	ad_handoff h = {.app_path = "/", .app_len = 1, .peer = "", .local = "",
+	ad_handoff h = {.flags = flags, .app_path = "/", .app_len = 1, .peer = "", .local = "",
 			.head = (const uint8_t *)bytes, .head_len = len};
 	size_t n = ad_handoff_encode(msg, sizeof(msg), &h);
 	if (n)
 		ad_send(conn_chan, msg, n, fd, 0);
+}
+
+static void give_back(int fd, const char *bytes, size_t len)
+{
+	give_back_flags(fd, bytes, len, 0);
+}
+
+/* FAKE_WORKER_MISBEHAVE, right after READY. */
+static void misbehave_now(int wfd)
+{
+	if (strcmp(misbehave, "garbage") == 0) {
+		if (write(conn_chan, "bad", 3) != 3)
+			exit(1);
+	} else if (strcmp(misbehave, "oversized") == 0) {
+		uint8_t big[64] = {AD_PROTO_VERSION, AD_W_PONG};
+		ad_send(wfd, big, sizeof(big), -1, 0);
+	} else if (strcmp(misbehave, "pongflood") == 0) {
+		uint8_t pong[14] = {AD_PROTO_VERSION, AD_W_PONG};
+		while (ad_send(wfd, pong, sizeof(pong), -1, 0) == 0)
+			;
+		exit(0);
+	} else if (strcmp(misbehave, "ownsocket") == 0) {
+		static const char req[] = "GET / HTTP/1.1\r\nHost: own.test\r\n\r\n";
+		for (int i = 0; i < 200; i++) {
+			int sp[2];
+			if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0)
+				break;
+			give_back(sp[0], req, sizeof(req) - 1);
+			close(sp[0]);
+			close(sp[1]);
+		}
+	} else if (strcmp(misbehave, "leftover") == 0 && fork() == 0) {
+		setsid();
+		for (int level = 0; level < 12; level++) {
+			if (fork() == 0)
+				continue; /* the child: the next level */
+			/* a pipe that never ends: the broker's loop waits on it */
+			int p[2];
+			if (pipe(p) < 0 || dup2(p[0], 3) < 0)
+				_exit(127);
+			setenv("APPHOST_BROKER_FD", "3", 1);
+			const char *prog = getenv("FAKE_WORKER_APPHOSTD");
+			execl(prog ? prog : "/nonexistent", "apphostd", "--logon-broker",
+			      (char *)NULL);
+			_exit(127);
+		}
+		execlp("sleep", "sleep", "1000", (char *)NULL);
+		_exit(127);
+	}
 }
 
 static void serve(int fd, const ad_handoff *h)
@@ -148,6 +213,11 @@ static void take_connection(void)
 		fprintf(stderr, "fake_worker: malformed handoff\n");
 		exit(1);
 	}
+	if (strcmp(misbehave, "again") == 0) {
+		give_back_flags(fd, (const char *)h.head, h.head_len, AD_HANDOFF_AGAIN);
+		close(fd);
+		return;
+	}
 	pid_t pid = fork();
 	if (pid == 0) {
 		serve(fd, &h);
@@ -179,6 +249,11 @@ int main(int argc, char **argv)
 	uint8_t ready[2] = {AD_PROTO_VERSION, AD_W_READY};
 	if (ad_send(wfd, ready, 2, -1, 0) < 0)
 		return 1;
+	const char *mis = getenv("FAKE_WORKER_MISBEHAVE"), *once = getenv("FAKE_WORKER_ONCE");
+	if (mis && (!once || open(once, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666) >= 0)) {
+		misbehave = mis;
+		misbehave_now(wfd);
+	}
 	bool draining = false;
 	for (;;) {
 		if (draining) {

@@ -23,7 +23,10 @@
  *     9  WORKER        str pool, u32 worker id + SCM_RIGHTS: the router's
  *                      end of that worker's connection handoff pair (it is
  *                      ready); a pool has up to maxProcesses of them (a web
- *                      garden: connections go round-robin)
+ *                      garden: connections go round-robin), and room for as
+ *                      many more while a recycle replaces them. An id the
+ *                      pool already has is ignored (that fd is closed; the
+ *                      worker's end is kept as it is)
  *     10 WORKER_GONE   str pool, u32 worker id (stop handing connections to
  *                      it)
  *     11 POOL_STATE    str pool, u8 started
@@ -31,8 +34,13 @@
  *     13 START_FAILED  str pool (answer 503 to the connections waiting)
  *
  *   router -> apphostd
- *     32 DEMAND        str pool (start its worker: connections are waiting)
+ *     32 DEMAND        str pool (start its worker: connections are waiting;
+ *                      sent again when a WORKER_GONE names a worker the
+ *                      router had already dropped while some wait)
  *     33 UNLISTENED    str key (the router closed that listening socket)
+ *     34 WORKER_BAD    u32 worker id (its handoff end sent a malformed
+ *                      packet: the router closed it; apphostd kills the
+ *                      worker as untrusted, event 5127)
  *
  * Worker channel (apphostd <-> worker, fd APPHOST_WORKER_FD): two bytes,
  * version and type.
@@ -40,8 +48,11 @@
  *   worker -> apphostd   1 READY (connections may be handed over),
  *                        2 PONG + u32 requests begun since the worker started,
  *                        u32 requests in progress, u32 ms since the last
- *                        request began or ended (14 bytes in all)
+ *                        request began or ended (14 bytes in all; one per
+ *                        PING: a PONG no PING asked for is malformed)
  *   apphostd -> worker   16 PING, 17 SHUTDOWN, 18 RECYCLE, 19 CONFIG_CHANGED
+ *   A packet longer than 32 bytes, or one with a descriptor, is malformed:
+ *   the worker is killed (event 5127).
  *
  * Logon channel (worker <-> logon broker, fd APPHOST_LOGON_FD; apphostd as
  * root only; common/logonmsg.h), byte 1 is the type:
@@ -61,13 +72,21 @@
  *   1  u8  flags: bit0 TLS (later), bit1 the client is local (loopback),
  *              bit2 AGAIN (worker -> router: given back by a stopping
  *              worker between requests, or for a stopped site; it may
- *              route to the same pool)
+ *              route to the same pool. Honoured once the router no longer
+ *              uses that worker; from a worker it still uses, the
+ *              connection may not route to its pool again, as any given
+ *              back)
  *   2  u16 app path length
  *   4  u32 site id
  *   8  u16 peer address length      ("127.0.0.1:51234", "[::1]:51234")
  *   10 u16 local address length
  *   12 u32 head length              (at most AD_HANDOFF_HEAD_MAX)
  *   16 app path, peer address, local address, then the head bytes
+ *
+ * The router takes back only connections it handed out (it knows their
+ * SO_COOKIE; at most the last AD_COOKIES_MAX of them), within its connection
+ * limit; any other socket is closed. A packet that does not decode is
+ * malformed: WORKER_BAD.
  */
 #ifndef AD_PROTO_H
 #define AD_PROTO_H
@@ -80,6 +99,7 @@
 #define AD_PROTO_VERSION 1
 #define AD_MSG_MAX 8192
 #define AD_GARDEN_MAX 64 /* workers of one pool at most (maxProcesses above: this) */
+#define AD_COOKIES_MAX 65536 /* connections handed out the router remembers */
 
 enum ad_rmsg {
 	AD_R_TABLE_BEGIN = 1,
@@ -97,6 +117,7 @@ enum ad_rmsg {
 	AD_R_START_FAILED = 13,
 	AD_R_DEMAND = 32,
 	AD_R_UNLISTENED = 33,
+	AD_R_WORKER_BAD = 34,
 };
 
 enum ad_wmsg {

@@ -5,7 +5,8 @@
  *   reading  the head is read (at most RT_HEAD_MAX bytes, within the header
  *            wait timeout), scanned, and routed; then handed over, queued
  *            in its pool, or answered
- *   queued   waiting in a pool's queue (not watched meanwhile)
+ *   queued   waiting in a pool's queue (not watched meanwhile), at most
+ *            rt_queue_wait: then 503
  *   writing  an error page being written
  *   closing  the page is written and our side shut down; what the client
  *            still sends is read and dropped for a moment, so that closing
@@ -29,7 +30,7 @@
 #define WRITING_MS 10000
 #define DISCARD_MAX (256 * 1024)
 
-static void list_push(rt_list *l, rt_conn *c)
+void rt_list_push(rt_list *l, rt_conn *c)
 {
 	c->list = l;
 	c->next = NULL;
@@ -103,6 +104,7 @@ void rt_reap(rt_router *r)
 		ah_free(c->buf);
 		ah_free(c->resp);
 		ah_free(c->app_path);
+		ah_free(c->returned_by);
 		ah_free(c);
 		r->nconns--;
 	}
@@ -112,6 +114,14 @@ static uint32_t header_wait(const rt_router *r)
 {
 	uint32_t ms = r->table ? r->table->header_wait_ms : 120000;
 	return ms < 1000 ? 1000 : ms;
+}
+
+/* A safety net: apphostd answers a start with WORKER or START_FAILED, and
+ * a worker starts within its startupTimeLimit (90 s by default), but
+ * should that never come, the connections do not wait for ever. */
+uint32_t rt_queue_wait(const rt_router *r)
+{
+	return header_wait(r) + 120000;
 }
 
 /* A new connection in the reading state. Takes fd. */
@@ -142,7 +152,7 @@ static rt_conn *conn_new(rt_router *r, int fd)
 		goto fail;
 	c->in_epoll = true;
 	c->deadline_ms = r->now_ms + header_wait(r);
-	list_push(&r->reading, c);
+	rt_list_push(&r->reading, c);
 	return c;
 fail:
 	rt_conn_close(r, c);
@@ -168,12 +178,16 @@ void rt_accept(rt_router *r, rt_listener *l)
 	}
 }
 
-void rt_conn_returned(rt_router *r, rt_pool *from, int fd, const uint8_t *head, size_t len)
+void rt_conn_returned(rt_router *r, const rt_pool *from, int fd, const uint8_t *head,
+		      size_t len)
 {
 	rt_conn *c = conn_new(r, fd);
 	if (!c)
 		return;
-	c->returned_by = from;
+	if (from && !(c->returned_by = ah_strdup(from->name))) {
+		rt_conn_close(r, c);
+		return;
+	}
 	if (len) {
 		c->buf = ah_malloc(len < FIRST_BUF ? FIRST_BUF : len);
 		if (!c->buf) {
@@ -193,7 +207,7 @@ static void closing(rt_router *r, rt_conn *c)
 	c->state = RT_C_LINGER;
 	rt_list_remove(c);
 	c->deadline_ms = r->now_ms + CLOSING_MS;
-	list_push(&r->closing, c);
+	rt_list_push(&r->closing, c);
 	if (rt_epoll(r, c->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, EPOLLIN | EPOLLRDHUP,
 		     c) < 0) {
 		rt_conn_close(r, c);
@@ -231,7 +245,7 @@ void rt_conn_respond(rt_router *r, rt_conn *c, rt_page page)
 	c->state = RT_C_WRITE;
 	rt_list_remove(c);
 	c->deadline_ms = r->now_ms + WRITING_MS;
-	list_push(&r->closing, c);
+	rt_list_push(&r->closing, c);
 	if (rt_epoll(r, c->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, EPOLLOUT, c) < 0) {
 		rt_conn_close(r, c);
 		return;
@@ -377,5 +391,7 @@ void rt_timers(rt_router *r)
 		rt_conn_close(r, r->reading.head);
 	while (r->closing.head && r->closing.head->deadline_ms <= r->now_ms)
 		rt_conn_close(r, r->closing.head);
+	while (r->queued.head && r->queued.head->deadline_ms <= r->now_ms)
+		rt_pool_queue_expired(r, r->queued.head);
 	rt_pools_retry_demands(r);
 }

@@ -30,6 +30,14 @@ int rt_link_demand(rt_router *r, rt_pool *p)
 	return ad_send(r->link.fd, m.b, m.len, -1, MSG_DONTWAIT);
 }
 
+void rt_link_worker_bad(rt_router *r, uint32_t id)
+{
+	ad_msg m;
+	ad_msg_begin(&m, AD_R_WORKER_BAD);
+	ad_msg_u32(&m, id);
+	ad_send(r->link.fd, m.b, m.len, -1, MSG_DONTWAIT);
+}
+
 static void ack_unlisten(rt_router *r, const char *key)
 {
 	ad_msg m;
@@ -167,6 +175,7 @@ static int pool_message(rt_router *r, int type, ad_rd *rd, int fd)
 		break;
 	case AD_R_START_FAILED:
 		p->demanded = false;
+		p->demand_unsent = false;
 		rt_pool_fail_queue(r, p);
 		break;
 	}

@@ -43,7 +43,9 @@ typedef struct rt_conn {
 	struct rt_conn *prev, *next; /* in a timed list (reading, closing) */
 	struct rt_list *list;
 	struct rt_conn *qnext;       /* in a pool's queue */
-	struct rt_pool *returned_by; /* the pool whose worker gave it back */
+	struct rt_pool *qpool;       /* the pool whose queue holds it */
+	char *returned_by;           /* the pool whose worker gave it back (its name:
+				      * the pool may be gone meanwhile) */
 	uint32_t site_id;
 	char *app_path;
 	char local_ip[AD_ADDR_TEXT_MAX];
@@ -64,6 +66,7 @@ typedef struct rt_wend {
 	int fd;        /* -1 once gone */
 	uint32_t id;   /* apphostd's worker id */
 	bool want_out; /* EPOLLOUT armed to drain the queue */
+	bool refused;  /* a socket it gave back was refused (logged once) */
 	struct rt_pool *pool;
 	struct rt_wend *next; /* in the list of ends to free */
 } rt_wend;
@@ -72,7 +75,9 @@ typedef struct rt_pool {
 	char *name;
 	uint32_t queue_len;
 	bool started, seen;
-	rt_wend *ends[AD_GARDEN_MAX]; /* its ready workers */
+	/* its ready workers: maxProcesses, and as many successors while a
+	 * recycle replaces them (WORKER comes before the old one's WORKER_GONE) */
+	rt_wend *ends[2 * AD_GARDEN_MAX];
 	size_t nends, rr;             /* rr: the next end to try */
 	bool demanded, demand_unsent;
 	rt_conn *qhead, *qtail;
@@ -90,8 +95,18 @@ typedef struct rt_pool {
 typedef struct rt_drain {
 	int kind;
 	int fd;
+	uint32_t id; /* the worker's (WORKER_BAD) */
+	bool refused;
 	struct rt_drain *next;
 } rt_drain;
+
+/* The SO_COOKIE of the last AD_COOKIES_MAX connections handed to workers
+ * and not given back yet: a worker may give back those alone (cookies.c). */
+typedef struct rt_cookies {
+	uint64_t *slots; /* open addressing, 2 * AD_COOKIES_MAX; 0: empty */
+	uint64_t *ring;  /* the order they came in, to forget the oldest */
+	size_t head;
+} rt_cookies;
 
 typedef struct rt_router {
 	int ep;
@@ -104,6 +119,8 @@ typedef struct rt_router {
 	rt_pool *pools;
 	ah_map pool_map; /* name (case-insensitive) -> rt_pool */
 	rt_list reading, closing;
+	rt_list queued; /* waiting in a pool's queue, by deadline */
+	rt_cookies cookies;
 	rt_conn *graveyard;      /* closed during this round of events */
 	rt_pool *dead_pools;     /* removed during this round of events */
 	rt_drain *drains;        /* worker ends being drained */
@@ -123,7 +140,11 @@ int rt_epoll(rt_router *r, int op, int fd, uint32_t events, void *obj);
 void rt_accept(rt_router *r, rt_listener *l);
 void rt_conn_event(rt_router *r, rt_conn *c, uint32_t events);
 /* A connection a worker gave back, with the bytes it had read. */
-void rt_conn_returned(rt_router *r, rt_pool *from, int fd, const uint8_t *head, size_t len);
+void rt_conn_returned(rt_router *r, const rt_pool *from, int fd, const uint8_t *head,
+		      size_t len);
+/* How long a connection may wait in a pool's queue. */
+uint32_t rt_queue_wait(const rt_router *r);
+void rt_list_push(rt_list *l, rt_conn *c);
 void rt_conn_respond(rt_router *r, rt_conn *c, rt_page page);
 void rt_conn_close(rt_router *r, rt_conn *c);
 /* Free what was closed or removed while handling a round of events (the
@@ -143,11 +164,24 @@ int rt_pools_sync(rt_router *r);
 rt_pool *rt_pool_find(rt_router *r, const char *name);
 void rt_pools_retry_demands(rt_router *r);
 void rt_drain_event(rt_router *r, rt_drain *dr, uint32_t events);
+/* A queued connection waited too long: out of its pool's queue, 503. */
+void rt_pool_queue_expired(rt_router *r, rt_conn *c);
+
+/* cookies.c */
+/* Remember a connection handed out; 0 or -ENOMEM. */
+int rt_cookie_add(rt_cookies *s, uint64_t cookie);
+/* Forget it; false when it was not remembered. */
+bool rt_cookie_take(rt_cookies *s, uint64_t cookie);
+void rt_cookies_free(rt_cookies *s);
+/* The SO_COOKIE of a socket, 0 when unknown. */
+uint64_t rt_sock_cookie(int fd);
 
 /* link.c */
 void rt_link_event(rt_router *r);
 /* Ask apphostd to start a pool's worker. Returns 0 or -errno. */
 int rt_link_demand(rt_router *r, rt_pool *p);
+/* Tell apphostd a worker sent garbage on its handoff end. */
+void rt_link_worker_bad(rt_router *r, uint32_t id);
 int rt_listener_add(rt_router *r, int fd);
 
 #endif
