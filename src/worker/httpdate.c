@@ -14,12 +14,47 @@ static const char wdays[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
 static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
+static char *two(char *p, int v)
+{
+	*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
+/* Written by hand: Last-Modified is formatted for every static response. */
 void wk_http_date(char *buf, size_t n, time_t t)
 {
 	struct tm tm;
-	gmtime_r(&t, &tm);
-	snprintf(buf, n, "%s, %02d %s %04d %02d:%02d:%02d GMT", wdays[tm.tm_wday], tm.tm_mday,
-	         months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	char out[32], *p = out;
+	if (n == 0)
+		return;
+	if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+		buf[0] = '\0';
+		return;
+	}
+	memcpy(p, wdays[tm.tm_wday], 3);
+	p += 3;
+	*p++ = ',';
+	*p++ = ' ';
+	p = two(p, tm.tm_mday);
+	*p++ = ' ';
+	memcpy(p, months[tm.tm_mon], 3);
+	p += 3;
+	*p++ = ' ';
+	p = two(p, (tm.tm_year + 1900) / 100);
+	p = two(p, (tm.tm_year + 1900) % 100);
+	*p++ = ' ';
+	p = two(p, tm.tm_hour);
+	*p++ = ':';
+	p = two(p, tm.tm_min);
+	*p++ = ':';
+	p = two(p, tm.tm_sec);
+	memcpy(p, " GMT", 5);
+	size_t len = (size_t)(p - out) + 4;
+	if (len >= n)
+		len = n - 1;
+	memcpy(buf, out, len);
+	buf[len] = '\0';
 }
 
 static int month_of(const char *s)

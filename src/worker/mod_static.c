@@ -42,7 +42,25 @@ static void make_etag(char *buf, size_t n, const struct stat *st)
 {
 	uint64_t ft = (uint64_t)st->st_mtim.tv_sec * 10000000ull +
 	              (uint64_t)st->st_mtim.tv_nsec / 100 + FILETIME_UNIX_EPOCH;
-	snprintf(buf, n, "\"%" PRIx64 ":0\"", ft);
+	/* "\"<hex>:0\"" by hand: it is made for every static response */
+	char tmp[40], *p = tmp + sizeof(tmp);
+	static const char hex[] = "0123456789abcdef";
+	*--p = '\0';
+	*--p = '"';
+	*--p = '0';
+	*--p = ':';
+	do {
+		*--p = hex[ft & 15];
+		ft >>= 4;
+	} while (ft);
+	*--p = '"';
+	size_t len = strlen(p);
+	if (n == 0)
+		return;
+	if (len >= n)
+		len = n - 1;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
 }
 
 /* Does the If-Match / If-None-Match list (s, n) match etag (NULL: none)? */

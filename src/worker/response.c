@@ -58,8 +58,17 @@ void wk_resp_error(wk_req *r, int status, int substatus)
 /* Header values never carry CR or LF (no response splitting). */
 static void put_clean(ah_buf *b, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		ah_buf_putc(b, s[i] == '\r' || s[i] == '\n' ? ' ' : s[i]);
+	/* runs without CR or LF are copied whole */
+	size_t i = 0;
+	while (i < n) {
+		size_t j = i;
+		while (j < n && s[j] != '\r' && s[j] != '\n')
+			j++;
+		ah_buf_put(b, s + i, j - i);
+		if (j < n)
+			ah_buf_put(b, " ", 1);
+		i = j + 1;
+	}
 }
 
 void wk_resp_header(wk_req *r, const char *name, const char *value)
@@ -89,15 +98,41 @@ void wk_resp_body(wk_req *r, const char *content_type, const char *data, size_t 
 	r->has_body = true;
 }
 
+/* The decimal digits of v into out (at least 20 bytes); returns their count. */
+static size_t put_decimal(char *out, unsigned long long v)
+{
+	char tmp[20];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* Every response goes through here: no printf on this path. */
 void wk_resp_compose(ah_buf *out, wk_req *r, const char *date)
 {
-	ah_buf_printf(out, "HTTP/1.1 %d %s\r\n", r->status, wk_status_reason(r->status));
-	if (r->content_type && !r->no_body)
-		ah_buf_printf(out, "Content-Type: %s\r\n", r->content_type);
+	char num[24];
+	int status = r->status >= 100 && r->status <= 999 ? r->status : 500;
+	ah_buf_put(out, "HTTP/1.1 ", 9);
+	ah_buf_put(out, num, put_decimal(num, (unsigned)status));
+	ah_buf_put(out, " ", 1);
+	ah_buf_puts(out, wk_status_reason(r->status));
+	ah_buf_put(out, "\r\n", 2);
+	if (r->content_type && !r->no_body) {
+		ah_buf_put(out, "Content-Type: ", 14);
+		ah_buf_puts(out, r->content_type);
+		ah_buf_put(out, "\r\n", 2);
+	}
 	ah_buf_put(out, ah_buf_cstr(&r->headers), r->headers.len);
 	if (!r->no_server_header)
 		ah_buf_puts(out, "Server: " WK_SERVER_HEADER "\r\n");
-	ah_buf_printf(out, "Date: %s\r\n", date);
+	ah_buf_put(out, "Date: ", 6);
+	ah_buf_puts(out, date);
+	ah_buf_put(out, "\r\n", 2);
 	if (r->close || !r->keep_alive)
 		ah_buf_puts(out, "Connection: close\r\n");
 	else if (r->http_major == 1 && r->http_minor == 0)
@@ -106,7 +141,9 @@ void wk_resp_compose(ah_buf *out, wk_req *r, const char *date)
 		long long len = r->file.fd >= 0 ? (long long)r->file.len : (long long)r->body.len;
 		if (r->is_head && r->content_length_out >= 0)
 			len = (long long)r->content_length_out;
-		ah_buf_printf(out, "Content-Length: %lld\r\n", len);
+		ah_buf_put(out, "Content-Length: ", 16);
+		ah_buf_put(out, num, put_decimal(num, len > 0 ? (unsigned long long)len : 0));
+		ah_buf_put(out, "\r\n", 2);
 	}
 	ah_buf_put(out, "\r\n", 2);
 	if (!r->is_head && !r->no_body && r->file.fd < 0)
