@@ -14,6 +14,8 @@ WORKER=$6
 APPCMD=${AH_APPCMD:-}
 [ -n "$APPCMD" ] && [ -x "$APPCMD" ] || { echo "SKIP: no appcmd"; exit 77; }
 command -v nsenter >/dev/null && command -v ip >/dev/null || { echo "SKIP: no nsenter or ip"; exit 77; }
+# LocalService's worker needs a network namespace of its own (it does not start without one)
+unshare -n true 2>/dev/null || { echo "SKIP: this machine gives no network namespace (unshare -n)"; exit 77; }
 
 USR="ahid$$u"
 GRP="ahid$$g"
