@@ -14,6 +14,7 @@
 #include "util/fs.h"
 #include "util/str.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <expat.h>
 #include <fcntl.h>
@@ -414,6 +415,44 @@ int ad_isolate_dir(const char *dir, const ah_fs_perm *perm)
 	return rc;
 }
 
+/*
+ * The log files already in a log folder whose owning group or layout was
+ * not this one (an earlier version, or the site's root application now in
+ * another pool): each regular file gets the folder's group and group
+ * read-write, so the pool's workers append to the current file. Through
+ * descriptors (openat O_NOFOLLOW), never through a path; links and other
+ * kinds of files are left alone.
+ */
+static void adopt_files(int dfd, gid_t gid)
+{
+	int dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	if (!d) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
+			continue;
+		int f = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+						     O_NOCTTY);
+		if (f < 0)
+			continue;
+		struct stat st;
+		if (fstat(f, &st) == 0 && S_ISREG(st.st_mode)) {
+			mode_t want = ((st.st_mode & 07777) | 0060) & ~(mode_t)07007;
+			if (st.st_gid != gid)
+				(void)!fchown(f, (uid_t)-1, gid);
+			if ((st.st_mode & 07777) != want)
+				(void)!fchmod(f, want);
+		}
+		close(f);
+	}
+	closedir(d);
+}
+
 /* The parent folder of a log folder, as root: a user who may write it could
  * put a link of its own in place of the log folder. */
 static const char *unsafe_parent(int fd)
@@ -469,6 +508,10 @@ int ad_isolate_log_dir(const char **why, const char *dir, const ah_fs_perm *perm
 	}
 	rc = AH_EIO;
 	fd = open_dir_at(pfd, name, 0700);
+	struct stat before;
+	bool relayout = fd >= 0 && perm->set_owner && fstat(fd, &before) == 0 &&
+			(before.st_uid != perm->uid || before.st_gid != perm->gid ||
+			 (before.st_mode & 07777) != (perm->mode & 07777));
 	if (fd < 0)
 		*why = errno == ELOOP || errno == ENOTDIR ? "it is not a folder" : strerror(errno);
 	else if ((rc = set_dir_perm(fd, perm)) < 0)
@@ -477,6 +520,8 @@ int ad_isolate_log_dir(const char **why, const char *dir, const ah_fs_perm *perm
 		rc = errno == EOPNOTSUPP ? 2 : errno == ENOMEM ? AH_ENOMEM : AH_EIO;
 		*why = strerror(errno);
 	}
+	if (fd >= 0 && rc >= 0 && relayout && exists)
+		adopt_files(fd, perm->gid);
 out:
 	if (fd >= 0)
 		close(fd);

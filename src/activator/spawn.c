@@ -172,15 +172,17 @@ extern char **environ;
 
 /*
  * What a child may inherit from apphostd's environment: the locale and the
- * time zone, what the worker and the configuration engine read (the system
- * drive of %SystemDrive% and drive letters, the schema folder, the PAM
- * service) and the sanitizers' options of a test build. Everything else (an
- * administrator's shell, the service manager's credentials) stays behind.
- * A name ending in '_' is a prefix.
+ * time zone, apphost's own variables (APPHOST_*: what the worker and the
+ * configuration engine read — the system drive of %SystemDrive% and drive
+ * letters, the schema folder, the PAM service — and what an administrator
+ * names for %VAR% in expanded attributes such as physicalPath, as the
+ * system environment reaches IIS's workers) and the sanitizers' options of
+ * a test build; not the descriptors named APPHOST_..._FD. Everything else
+ * (an administrator's shell, the service manager's credentials) stays
+ * behind. A name ending in '_' is a prefix.
  */
 static const char *const inherited[] = {
-	"LANG", "LANGUAGE", "LC_", "TZ",
-	"APPHOST_SYSTEM_DRIVE", "APPHOST_SCHEMA_DIR", "APPHOST_PAM_SERVICE",
+	"LANG", "LANGUAGE", "LC_", "TZ", "APPHOST_",
 	"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", NULL,
 };
 
@@ -193,6 +195,11 @@ static bool inherits(const char *entry, bool daemon_part)
 {
 	if (daemon_part && named(entry, "JOURNAL_STREAM", 14))
 		return true;
+	/* a descriptor handed to apphostd itself (APPHOST_..._FD) is never a child's */
+	const char *eq = strchr(entry, '=');
+	if (eq && eq - entry > 11 && strncmp(entry, "APPHOST_", 8) == 0 &&
+	    strncmp(eq - 3, "_FD", 3) == 0)
+		return false;
 	for (int i = 0; inherited[i]; i++) {
 		size_t n = strlen(inherited[i]);
 		if (inherited[i][n - 1] == '_' ? strncmp(entry, inherited[i], n) == 0 &&

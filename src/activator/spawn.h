@@ -33,9 +33,8 @@ typedef struct ad_spawn {
 int ad_spawn_run(const ad_spawn *s, pid_t *pid);
 
 /* The environment of a child, built from scratch: PATH (a fixed, safe
- * one), then what it may inherit of apphostd's own (the locale, TZ,
- * APPHOST_SYSTEM_DRIVE, APPHOST_SCHEMA_DIR, APPHOST_PAM_SERVICE, the
- * sanitizers' options; JOURNAL_STREAM too for a daemon_part, the router and
+ * one), then what it may inherit of apphostd's own (the locale, TZ, every
+ * APPHOST_* variable, the sanitizers' options; JOURNAL_STREAM too for a daemon_part, the router and
  * the logon broker, which log to apphostd's stream), then `set`
  * ("NAME=value", replacing a variable of the same name; the last of a name
  * counts). Nothing else of apphostd's environment crosses. A NULL-terminated

@@ -67,9 +67,10 @@ chmod 644 "$CFG/applicationHost.config" "$CFG/redirection.config" "$CFG/administ
 mkdir -m 755 "$CFG/keys"
 
 # an administrator's variable in apphostd's environment
-export SECRET_TOKEN=hardening-$$ LANG=C.UTF-8
+# and one of apphost's own (APPHOST_*), as %VAR% of a physicalPath may name
+export SECRET_TOKEN=hardening-$$ LANG=C.UTF-8 APPHOST_EXAMPLE_ROOT=/srv/example-$$
 WORKER=$REAL start_daemon
-unset SECRET_TOKEN
+unset SECRET_TOKEN APPHOST_EXAMPLE_ROOT
 
 # ---- the configuration files and the keys folder
 for f in applicationHost.config redirection.config administration.config; do
@@ -145,7 +146,8 @@ env_of "$sec" | grep -qx "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin
 	fail "the worker's PATH: $(env_of "$sec" | grep ^PATH=)"
 env_of "$sec" | grep -qx "LANG=C.UTF-8" || fail "the worker lost LANG"
 env_of "$sec" | grep -qx "APP_POOL_ID=Sec" || fail "the worker has no APP_POOL_ID"
-pass "the worker's environment: no SECRET_TOKEN of apphostd's, the fixed PATH, LANG, APP_POOL_ID"
+env_of "$sec" | grep -qx "APPHOST_EXAMPLE_ROOT=/srv/example-$$" || fail "the worker lost APPHOST_EXAMPLE_ROOT"
+pass "the worker's environment: no SECRET_TOKEN of apphostd's, the fixed PATH, LANG, APPHOST_*, APP_POOL_ID"
 
 # ---- disallowRotationOnConfigChange: kept for a setting, not for an identity
 old=$(worker_pid Rot)

@@ -361,6 +361,34 @@ static void test_log_dir(void **state)
 	assert_string_equal(why, "its parent folder is not owned by root");
 	assert_int_equal(stat(d, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0755);
+
+	/* a folder of another layout (an earlier version's: the pool user's,
+	 * 0750) with that user's log file (0640): the folder and its files get
+	 * the pool group, the files group read-write, so the pool's workers go
+	 * on appending; a link among them is not followed */
+	snprintf(d, sizeof(d), "%s/logs/W3SVC4", dir);
+	assert_int_equal(ah_fs_mkdirs(d), 0);
+	assert_int_equal(chown(d, 64997, 64997), 0);
+	assert_int_equal(chmod(d, 0750), 0);
+	char f[600], outside[600], link[600];
+	snprintf(f, sizeof(f), "%s/u_ex261207.log", d);
+	write_file(f, "#Fields: date\n", 14);
+	assert_int_equal(chown(f, 64997, 64997), 0);
+	assert_int_equal(chmod(f, 0640), 0);
+	snprintf(outside, sizeof(outside), "%s/outside.txt", dir);
+	write_file(outside, "x", 1);
+	assert_int_equal(chmod(outside, 0600), 0);
+	snprintf(link, sizeof(link), "%s/u_ex261208.log", d);
+	assert_int_equal(symlink(outside, link), 0);
+	perm.mode = 0770;
+	assert_int_equal(ad_isolate_log_dir(&why, d, &perm, false, NULL, 0), 0);
+	assert_int_equal(stat(f, &st), 0);
+	assert_int_equal(st.st_gid, 64999);
+	assert_int_equal(st.st_uid, 64997); /* its maker stays its owner */
+	assert_int_equal(st.st_mode & 07777, 0660);
+	assert_int_equal(stat(outside, &st), 0);
+	assert_int_equal(st.st_gid, getegid());
+	assert_int_equal(st.st_mode & 07777, 0600);
 }
 
 /* The kernel's posix_acl_xattr format (linux/posix_acl_xattr.h): le32 version
