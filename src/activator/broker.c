@@ -29,6 +29,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RESTART_DELAY_MS 1000
@@ -191,10 +192,72 @@ void ad_broker_event(ad_daemon *d, void *obj)
 
 /* ---- the broker process ---- */
 
+/*
+ * After a refused password a worker's channel is not read for FAIL_DELAY_MS
+ * (its answer goes at once): what pam_unix's failure delay does for a
+ * process of its own, without holding up the other workers' checks, so that
+ * a pool's code or its clients cannot guess passwords at full speed.
+ */
+#define FAIL_DELAY_MS 2000
+#define MAX_PAUSED 4096
+
+static struct paused {
+	int fd;
+	uint64_t until_ms;
+} paused[MAX_PAUSED];
+static size_t npaused;
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void unpause(size_t i)
+{
+	paused[i] = paused[--npaused];
+}
+
+static void pause_channel(int ep, int fd)
+{
+	struct epoll_event ev = {.events = 0, .data.fd = fd}; /* hang-ups only */
+	if (npaused == MAX_PAUSED || epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev) < 0)
+		return;
+	paused[npaused].fd = fd;
+	paused[npaused].until_ms = mono_ms() + FAIL_DELAY_MS;
+	npaused++;
+}
+
+/* Read again the channels whose delay is over; the wait until the next. */
+static int resume_channels(int ep)
+{
+	uint64_t now = mono_ms();
+	long wait = -1;
+	for (size_t i = 0; i < npaused;) {
+		if (paused[i].until_ms <= now) {
+			struct epoll_event ev = {.events = EPOLLIN, .data.fd = paused[i].fd};
+			epoll_ctl(ep, EPOLL_CTL_MOD, paused[i].fd, &ev);
+			unpause(i);
+			continue;
+		}
+		long left = (long)(paused[i].until_ms - now);
+		if (wait < 0 || left < wait)
+			wait = left;
+		i++;
+	}
+	return (int)wait;
+}
+
 /* Close a worker's channel for good: shut down first, since apphostd keeps a
  * copy of this end (the worker sees end of stream, apphostd a hang-up). */
 static void drop(int ep, int fd)
 {
+	for (size_t i = 0; i < npaused; i++)
+		if (paused[i].fd == fd) {
+			unpause(i);
+			break;
+		}
 	shutdown(fd, SHUT_RDWR);
 	epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
 	close(fd);
@@ -237,7 +300,7 @@ static void serve(int ep, int fd)
 	if (n == -EAGAIN)
 		return;
 	if (extra >= 0)
-		close(extra);
+		ad_fd_discard(extra);
 	int rc = n > 0 && extra < 0 ? ad_logon_decode_check(&req, buf, (size_t)n) : -EBADMSG;
 	explicit_bzero(buf, sizeof(buf));
 	if (rc < 0) {
@@ -254,6 +317,8 @@ static void serve(int ep, int fd)
 	ad_logon_encode_result(&m, id, verdict_of(rc));
 	if (ad_send(fd, m.b, m.len, -1, MSG_DONTWAIT) < 0)
 		drop(ep, fd); /* it does not read its answers: it is not served */
+	else if (rc == AH_EINVALID)
+		pause_channel(ep, fd);
 }
 
 int ad_broker_main(int argc, char **argv)
@@ -275,7 +340,7 @@ int ad_broker_main(int argc, char **argv)
 		return 1;
 	for (;;) {
 		struct epoll_event evs[64];
-		int n = epoll_wait(ep, evs, 64, -1);
+		int n = epoll_wait(ep, evs, 64, resume_channels(ep));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)

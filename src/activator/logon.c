@@ -85,7 +85,20 @@ int ad_logon_check_from(const char *user, const char *password, const char *rhos
 		rc = pam_acct_mgmt(h, PAM_SILENT | PAM_DISALLOW_NULL_AUTHTOK);
 	if (h)
 		pam_end(h, rc);
-	return rc == PAM_SUCCESS ? 0 : AH_EINVALID;
+	switch (rc) {
+	case PAM_SUCCESS:
+		return 0;
+	case PAM_AUTH_ERR: /* what the user or the password makes PAM say */
+	case PAM_USER_UNKNOWN:
+	case PAM_ACCT_EXPIRED:
+	case PAM_NEW_AUTHTOK_REQD:
+	case PAM_PERM_DENIED:
+	case PAM_MAXTRIES:
+	case PAM_CRED_INSUFFICIENT:
+		return AH_EINVALID;
+	default: /* the service's own failure (a missing module, no memory) */
+		return AH_EIO;
+	}
 }
 #else
 int ad_logon_check_from(const char *user, const char *password, const char *rhost)
@@ -170,6 +183,8 @@ int ad_pool_logon(const ad_pool_def *d, ad_creds *c, const ah_config_opts *opts)
 	ah_crypt_free(password);
 	if (rc == AH_ERROR)
 		return invalid(d, "apphostd was built without PAM");
+	if (rc == AH_EIO)
+		return invalid(d, "PAM could not check the password (see the system log)");
 	if (rc < 0)
 		return invalid(d, "PAM refused the user name or the password");
 	if (c->uid == 0)

@@ -25,8 +25,9 @@
  * Returns 0, or AH_EINVALID when the identity is invalid (logged). */
 int ad_pool_logon(const ad_pool_def *d, ad_creds *c, const ah_config_opts *opts);
 
-/* PAM's verdict on user and password: 0 or AH_EINVALID (AH_ERROR when
- * apphostd is built without PAM). */
+/* PAM's verdict on user and password: 0, AH_EINVALID (the user or the
+ * password refused), AH_EIO (PAM itself failed: a missing module, no
+ * memory) or AH_ERROR (apphostd built without PAM). */
 int ad_logon_check(const char *user, const char *password);
 /* The same for a client at rhost (PAM_RHOST; NULL: none), for the logon
  * broker (broker.c). */

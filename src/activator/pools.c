@@ -794,7 +794,7 @@ void ad_worker_event(ad_daemon *d, ad_worker *w, uint32_t events)
 		if (n == -EAGAIN || n == -EINTR)
 			return;
 		if (fd >= 0)
-			close(fd);
+			ad_fd_discard(fd);
 		if (n == 0) { /* the worker closed its channel: it is exiting */
 			epoll_ctl(d->ep, EPOLL_CTL_DEL, w->chan, NULL);
 			close(w->chan);

@@ -88,6 +88,14 @@ pass "the workers run as their pools' identities, with a logon channel on fd 5"
 expect_basic 200 a.test "$USR:$PASS" "the right password"
 expect_basic 401 a.test "$USR:wrong-$PASS" "a wrong password"
 expect_basic 401 a.test "nosuch$$:x" "an unknown account"
+# after a refusal the broker reads that worker's channel again only 2 s later
+# (pam_unix's failure delay, without holding up the other workers): a check
+# right after it waits, then succeeds
+t0=$(date +%s%N)
+expect_basic 200 a.test "$USR2:$PASS2" "another account right after a refusal"
+waited=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$waited" -ge 1500 ] || fail "the check after a refusal was answered in $waited ms, before the delay"
+pass "a check right after a refusal waits for the failure delay ($waited ms)"
 
 # 3. the messages themselves on PoolB's channel (docs/server.md):
 #    CHECK = 01 01 id(u32) user password rhost; RESULT = 01 02 id verdict

@@ -202,6 +202,15 @@ static void test_cookies(void **state)
 		assert_true(rt_cookie_take(&s, c * 7919));
 	for (uint64_t c = 11; c <= AD_COOKIES_MAX + 10; c += 997)
 		assert_false(rt_cookie_take(&s, c * 7919));
+	/* a connection handed out, given back and handed out again is in the
+	 * ring twice: passing its first place does not forget it */
+	assert_int_equal(rt_cookie_add(&s, 424242), 0);
+	assert_true(rt_cookie_take(&s, 424242));
+	assert_int_equal(rt_cookie_add(&s, 424242), 0);
+	/* AD_COOKIES_MAX - 1 more: the last one takes its first place */
+	for (uint64_t c = 1; c < AD_COOKIES_MAX; c++)
+		assert_int_equal(rt_cookie_add(&s, 1000000 + c), 0);
+	assert_true(rt_cookie_take(&s, 424242));
 	/* a real socket's cookie */
 	int sp[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);

@@ -140,12 +140,26 @@ int ad_send(int sock, const void *buf, size_t len, int fd, int flags)
 	}
 }
 
+void ad_fd_discard(int fd)
+{
+	if (fd < 0)
+		return;
+	/* a socket whose sender set SO_LINGER would make close() wait for its
+	 * peer; without lingering the kernel finishes it in the background */
+	struct linger l = {0, 0};
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
 ssize_t ad_recv(int sock, void *buf, size_t cap, int *fd, int flags)
 {
 	*fd = -1;
 	struct iovec iov = {buf, cap};
+	/* room for as many descriptors as one message can carry (SCM_MAX_FD):
+	 * what does not fit would be released by the kernel in this process,
+	 * where a lingering socket would block it */
 	union {
-		char b[CMSG_SPACE(sizeof(int) * 4)];
+		char b[CMSG_SPACE(sizeof(int) * 253)];
 		struct cmsghdr align;
 	} ctl;
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
@@ -167,12 +181,11 @@ ssize_t ad_recv(int sock, void *buf, size_t cap, int *fd, int flags)
 			if (nfds++ == 0)
 				*fd = f;
 			else
-				close(f);
+				ad_fd_discard(f);
 		}
 	}
 	if (nfds > 1 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		if (*fd >= 0)
-			close(*fd);
+		ad_fd_discard(*fd);
 		*fd = -1;
 		return -EBADMSG;
 	}

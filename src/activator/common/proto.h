@@ -169,7 +169,12 @@ bool ad_rd_done(const ad_rd *r);
 /* Send one packet, with fd in SCM_RIGHTS unless fd < 0. flags: MSG_DONTWAIT
  * or 0. Returns 0 or -errno. */
 int ad_send(int sock, const void *buf, size_t len, int fd, int flags);
-/* Receive one packet (received fds are close-on-exec). *fd is the fd that
+/* Close a descriptor a peer sent, without waiting: a socket loses any
+ * SO_LINGER its sender set first (-1 is fine). */
+void ad_fd_discard(int fd);
+
+/* Receive one packet (received fds are close-on-exec; extra ones are
+ * discarded with ad_fd_discard). *fd is the fd that
  * came with it, or -1. Returns the length, 0 at end of stream, -errno, or
  * -EBADMSG for a truncated packet or more than one fd. */
 ssize_t ad_recv(int sock, void *buf, size_t cap, int *fd, int flags);

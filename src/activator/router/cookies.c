@@ -9,7 +9,10 @@
  * long is closed rather than taken back).
  *
  * An open-addressing set (linear probing, deletion by backward shift) at
- * most half full, and a ring of the cookies in the order they came.
+ * most half full, and a ring of the cookies in the order they came. A
+ * connection handed out again (kept alive, given back, handed out) is in
+ * the ring twice: each slot remembers the ring index of its latest handing
+ * out, and only that one forgets it.
  */
 #include "router.h"
 
@@ -50,6 +53,7 @@ static bool remove_one(rt_cookies *s, uint64_t c)
 		if (stays)
 			continue;
 		s->slots[i] = s->slots[j];
+		s->pos[i] = s->pos[j];
 		s->slots[j] = 0;
 		i = j;
 	}
@@ -62,18 +66,24 @@ int rt_cookie_add(rt_cookies *s, uint64_t c)
 		return 0;
 	if (!s->slots) {
 		s->slots = ah_calloc(NSLOTS, sizeof(*s->slots));
+		s->pos = ah_calloc(NSLOTS, sizeof(*s->pos));
 		s->ring = ah_calloc(AD_COOKIES_MAX, sizeof(*s->ring));
-		if (!s->slots || !s->ring) {
+		if (!s->slots || !s->pos || !s->ring) {
 			rt_cookies_free(s);
 			return -ENOMEM;
 		}
 	}
-	if (s->ring[s->head])
-		remove_one(s, s->ring[s->head]); /* the oldest: forgotten */
-	s->ring[s->head] = c;
-	s->head = (s->head + 1) % AD_COOKIES_MAX;
+	uint64_t old = s->ring[s->head];
+	if (old) { /* the oldest: forgotten, unless handed out again since */
+		size_t k = find(s, old);
+		if (s->slots[k] && s->pos[k] == (uint32_t)s->head)
+			remove_one(s, old);
+	}
 	size_t i = find(s, c);
 	s->slots[i] = c;
+	s->pos[i] = (uint32_t)s->head;
+	s->ring[s->head] = c;
+	s->head = (s->head + 1) % AD_COOKIES_MAX;
 	return 0;
 }
 
@@ -85,8 +95,10 @@ bool rt_cookie_take(rt_cookies *s, uint64_t c)
 void rt_cookies_free(rt_cookies *s)
 {
 	ah_free(s->slots);
+	ah_free(s->pos);
 	ah_free(s->ring);
 	s->slots = s->ring = NULL;
+	s->pos = NULL;
 	s->head = 0;
 }
 

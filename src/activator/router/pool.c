@@ -162,7 +162,7 @@ static int take_back(rt_router *r, int sock, rt_wend *e, const char *name, bool 
 		ad_handoff h;
 		if (n <= 0 || fd < 0 || ad_handoff_decode(&h, r->msg, (size_t)n) < 0) {
 			if (fd >= 0)
-				close(fd);
+				ad_fd_discard(fd);
 			if (n == 0 || (n < 0 && n != -EBADMSG))
 				return TB_ENDED;
 			ad_log(AD_LOG_ERR, "malformed connection handoff from a worker of pool '%s' "
@@ -175,11 +175,11 @@ static int take_back(rt_router *r, int sock, rt_wend *e, const char *name, bool 
 						    "was not given; closed (logged once a worker)",
 				       name);
 			*refused = true;
-			close(fd);
+			ad_fd_discard(fd);
 			continue;
 		}
 		if (r->nconns >= r->max_conns) {
-			close(fd);
+			ad_fd_discard(fd);
 			continue;
 		}
 		const rt_pool *from = NULL;
@@ -191,7 +191,7 @@ static int take_back(rt_router *r, int sock, rt_wend *e, const char *name, bool 
 			 * bytes in r->msg are overwritten meanwhile) */
 			copy = h.head_len ? ah_malloc(h.head_len) : NULL;
 			if (h.head_len && !copy) {
-				close(fd);
+				ad_fd_discard(fd);
 				continue;
 			}
 			if (copy)

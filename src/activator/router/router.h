@@ -104,6 +104,7 @@ typedef struct rt_drain {
  * and not given back yet: a worker may give back those alone (cookies.c). */
 typedef struct rt_cookies {
 	uint64_t *slots; /* open addressing, 2 * AD_COOKIES_MAX; 0: empty */
+	uint32_t *pos;   /* per slot: the ring index of its latest handing out */
 	uint64_t *ring;  /* the order they came in, to forget the oldest */
 	size_t head;
 } rt_cookies;
