@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -278,7 +279,15 @@ static int channel_event(int ep, int chan)
 		if (n == 2 && buf[0] == AD_PROTO_VERSION && buf[1] == AD_L_CHANNEL && fd >= 0 &&
 		    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0)
 			continue;
-		ad_log(AD_LOG_ERR, "logon broker: an unexpected message from apphostd");
+		if (n == 2 && buf[0] == AD_PROTO_VERSION && buf[1] == AD_L_CHANNEL && fd >= 0) {
+			/* a channel it cannot serve (no descriptor left): the worker
+			 * sees end of stream at once rather than waiting 10 s */
+			ad_log(AD_LOG_ERR, "logon broker: cannot serve a worker's channel: %s",
+			       strerror(errno));
+			shutdown(fd, SHUT_RDWR);
+		} else {
+			ad_log(AD_LOG_ERR, "logon broker: an unexpected message from apphostd");
+		}
 		if (fd >= 0)
 			close(fd);
 	}
@@ -334,6 +343,12 @@ int ad_broker_main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* one descriptor per worker: as many as the hard limit allows */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = {.events = EPOLLIN, .data.fd = (int)chan};
 	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, (int)chan, &ev) < 0)
