@@ -5,6 +5,7 @@
  * (lower-cased).
  */
 #include "head.h"
+#include "util/str.h"
 
 #include <string.h>
 
@@ -37,17 +38,6 @@ static const char *find_crlf(const char *p, size_t n)
 	return NULL;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode p[0..n) into out ('\' read as '/'). */
 static bool decode(char *out, size_t *outlen, const char *p, size_t n)
 {
@@ -57,7 +47,7 @@ static bool decode(char *out, size_t *outlen, const char *p, size_t n)
 		if (c == '%') {
 			if (i + 2 >= n)
 				return false;
-			int hi = hexval(p[i + 1]), lo = hexval(p[i + 2]);
+			int hi = ah_hexval(p[i + 1]), lo = ah_hexval(p[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return false;
 			c = (unsigned char)(hi << 4 | lo);
@@ -139,7 +129,7 @@ static bool set_host(rt_head *h, const char *v, size_t n)
 		if (!close || close - v < 3)
 			return false;
 		for (const char *p = v + 1; p < close; p++)
-			if (hexval(*p) < 0 && *p != ':' && *p != '.')
+			if (ah_hexval(*p) < 0 && *p != ':' && *p != '.')
 				return false;
 		i = (size_t)(close - v) + 1;
 	} else {
